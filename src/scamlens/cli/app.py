@@ -1,0 +1,112 @@
+"""The command group, the error boundary and the registry of command modules.
+
+Each module named in :data:`COMMAND_MODULES` defines click commands and lists them in
+a module-level ``COMMANDS`` tuple. Library errors become exit codes here and nowhere
+else: 0 success, 1 failure, 2 misuse. A user never sees a traceback unless they ask
+for one with ``--debug``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from scamlens.cli.context import Context
+from scamlens.errors import ScamlensError
+from scamlens.logs import configure_logging
+
+__all__ = ["COMMAND_MODULES", "cli", "main"]
+
+logger = logging.getLogger(__name__)
+
+COMMAND_MODULES: tuple[str, ...] = (
+    "scamlens.cli.metrics",
+    "scamlens.cli.run",
+    "scamlens.cli.export",
+    "scamlens.cli.simulate",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    envvar="SCAMLENS_DATA_DIR",
+    help="Folder for the warehouse, key and run outputs [default: scamlens-data].",
+)
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path),
+    envvar="SCAMLENS_CONFIG",
+    help="TOML config file [default: <data-dir>/scamlens.toml if present].",
+)
+@click.option(
+    "--warehouse",
+    type=click.Path(path_type=Path),
+    help="DuckDB warehouse file [default: <data-dir>/warehouse.duckdb].",
+)
+@click.option("--log-level", default=None, help="DEBUG, INFO, WARNING or ERROR.")
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+@click.version_option(package_name="scamlens")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    data_dir: Path | None,
+    config: Path | None,
+    warehouse: Path | None,
+    log_level: str | None,
+    debug: bool,
+) -> None:
+    """scamlens: indicators, signals and risk from anti-fraud outreach records."""
+    ctx.obj = Context(
+        data_dir=data_dir,
+        config=config,
+        warehouse=warehouse,
+        log_level=log_level,
+        debug=debug,
+    )
+
+
+def _register() -> None:
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(name)
+        for command in module.COMMANDS:
+            cli.add_command(command)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the console script: run the CLI and map errors to exit codes."""
+    debug = "--debug" in (argv if argv is not None else sys.argv[1:])
+    configure_logging("WARNING")
+    try:
+        code = cli.main(args=argv, prog_name="scamlens", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(1)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except ScamlensError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        sys.exit(130)
+    except Exception as exc:  # the last boundary: no traceback unless asked
+        if debug:
+            raise
+        logger.debug("internal error", exc_info=True)
+        click.echo(
+            f"internal error: {type(exc).__name__}: {exc}; "
+            "rerun with --debug for the traceback and report it",
+            err=True,
+        )
+        sys.exit(1)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,49 @@
+"""Opening the DuckDB warehouse with the session settings every stage relies on."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import duckdb
+
+from scamlens.errors import WarehouseError
+from scamlens.settings import TIMEZONE, EngineSettings
+
+__all__ = ["connect"]
+
+logger = logging.getLogger(__name__)
+
+
+def connect(
+    path: Path | str | None = None,
+    engine: EngineSettings | None = None,
+    *,
+    read_only: bool = False,
+) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the warehouse at ``path``; ``None`` is in-memory.
+
+    The session time zone is Asia/Shanghai, so local days and hours in SQL follow the
+    contract. Memory is capped and DuckDB spills to a temp folder beside the file.
+    """
+    engine = engine or EngineSettings()
+    target = ":memory:" if path is None else str(path)
+    if path is not None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(target, read_only=read_only)
+    except duckdb.Error as exc:
+        first = str(exc).splitlines()[0]
+        raise WarehouseError(
+            f"cannot open warehouse `{target}`: {first}; close other scamlens "
+            "processes using it or pass another --warehouse"
+        ) from None
+    con.execute(f"SET TimeZone = '{TIMEZONE}'")
+    con.execute(f"SET memory_limit = '{engine.memory_limit}'")
+    con.execute("SET preserve_insertion_order = false")
+    if engine.threads:
+        con.execute(f"SET threads = {int(engine.threads)}")
+    if path is not None:
+        con.execute(f"SET temp_directory = '{Path(path).with_suffix('.tmp')}'")
+    logger.debug("opened warehouse %s", target)
+    return con
