@@ -73,7 +73,7 @@ def insert_alerts(con: duckdb.DuckDBPyConnection, alerts: pa.Table) -> int:
     if alerts.num_rows == 0:
         return 0
     alerts = alerts.select(ALERT_SCHEMA.names).cast(ALERT_SCHEMA)
-    before = con.execute("SELECT count(*) FROM alerts").fetchone()
+    before = con.execute("SELECT count(*) FROM alerts").fetchall()[0]
     con.register("_new_alerts", alerts)
     try:
         con.execute(
@@ -82,7 +82,7 @@ def insert_alerts(con: duckdb.DuckDBPyConnection, alerts: pa.Table) -> int:
         )
     finally:
         con.unregister("_new_alerts")
-    after = con.execute("SELECT count(*) FROM alerts").fetchone()
+    after = con.execute("SELECT count(*) FROM alerts").fetchall()[0]
     added = int(after[0]) - int(before[0]) if before and after else 0
     logger.info("alerts written new=%d offered=%d", added, alerts.num_rows)
     return added
