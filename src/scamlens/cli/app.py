@@ -25,6 +25,8 @@ logger = logging.getLogger(__name__)
 
 COMMAND_MODULES: tuple[str, ...] = (
     "scamlens.cli.metrics",
+    "scamlens.cli.run",
+    "scamlens.cli.export",
     "scamlens.cli.simulate",
 )
 

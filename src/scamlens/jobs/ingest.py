@@ -1,0 +1,132 @@
+"""Ingestion: new records from a source into the warehouse, in one transaction.
+
+Only what changed since the source's stored position is read. A new version that is
+identical to the latest stored version of the same ``outreach_id`` is not stored
+again (re-reading the boundary of an incremental read, or the same export twice).
+The batches, the position and the ingest log are committed together: a failure in
+the middle leaves the warehouse as it was, with everything ingested before intact.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import duckdb
+
+from scamlens.cleaning.parse import quote
+from scamlens.privacy.redact import Redactor
+from scamlens.sources import Position, Source, create_landing, insert_batch
+from scamlens.sources.files import FileSource
+from scamlens.sources.landing import LANDING_COLUMNS, STORED_CONTRACT
+from scamlens.warehouse.schema import ensure_schema
+
+__all__ = ["IngestResult", "ingest"]
+
+logger = logging.getLogger(__name__)
+
+_STAGE = "_incoming"
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    """What one ingestion did."""
+
+    source: str
+    rows_read: int
+    rows_new: int
+    rows_unchanged: int
+    skipped: bool
+
+
+def _load_position(con: duckdb.DuckDBPyConnection, key: str) -> Position | None:
+    rows = con.execute(
+        "SELECT position FROM source_positions WHERE source_key = ?", [key]
+    ).fetchall()
+    return Position(json.loads(rows[0][0])) if rows else None
+
+
+def _content_hash() -> str:
+    parts = ", ".join(f"coalesce({quote(c)}, '\\0')" for c in STORED_CONTRACT)
+    return f"md5(concat_ws('\\x1f', citizen_key, {parts}, coalesce(extras, '')))"
+
+
+def ingest(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    key: bytes,
+    *,
+    progress: object = None,
+) -> IngestResult:
+    """Read what is new in ``source`` into ``record_versions``."""
+    ensure_schema(con)
+    position = _load_position(con, source.key)
+    if isinstance(source, FileSource) and source.already_read(position):
+        logger.info("source %s was ingested before; skipped", source.describe())
+        return IngestResult(source.describe(), 0, 0, 0, skipped=True)
+    started = datetime.now(UTC)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        result = _ingest_in_transaction(con, source, key, position, started, progress)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.execute(f"DROP TABLE IF EXISTS {_STAGE}")
+    return result
+
+
+def _ingest_in_transaction(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    key: bytes,
+    position: Position | None,
+    started: datetime,
+    progress: object,
+) -> IngestResult:
+    con.execute(f"DROP TABLE IF EXISTS {_STAGE}")
+    create_landing(con, _STAGE, temp=True)
+    first = int(con.execute("SELECT coalesce(max(_seq), -1) + 1 FROM record_versions")
+                .fetchall()[0][0])
+    ingest_id = int(con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingest_log")
+                    .fetchall()[0][0])
+    redactor = Redactor(key)
+    seq = first
+    for batch in source.batches(position):
+        seq += insert_batch(con, _STAGE, batch, key=key, first_seq=seq, redactor=redactor)
+        if callable(progress):
+            progress(batch.num_rows)
+    read = seq - first
+    columns = ", ".join(quote(c) for c in LANDING_COLUMNS)
+    con.execute(
+        f"INSERT INTO record_versions SELECT {columns}, {ingest_id}, h FROM ("
+        f"SELECT *, {_content_hash()} AS h FROM {_STAGE}) i "
+        "WHERE i.outreach_id IS NULL OR NOT EXISTS ("
+        "SELECT 1 FROM (SELECT outreach_id, arg_max(_content_hash, _seq) AS h "
+        "FROM record_versions WHERE outreach_id IN (SELECT outreach_id FROM "
+        f"{_STAGE}) GROUP BY outreach_id) l "
+        "WHERE l.outreach_id = i.outreach_id AND l.h = i.h)"
+    )
+    new = int(con.execute(
+        "SELECT count(*) FROM record_versions WHERE _ingest_id = ?", [ingest_id]
+    ).fetchall()[0][0])
+    after = source.next_position()
+    if after is not None:
+        con.execute(
+            "INSERT INTO source_positions VALUES (?, ?, ?, ?) ON CONFLICT (source_key) "
+            "DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at",
+            [source.key, source.kind, json.dumps(after.data, default=str), started],
+        )
+    con.execute(
+        "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [ingest_id, source.key, started, datetime.now(UTC), read, new, read - new,
+         first, seq - 1],
+    )
+    logger.info(
+        "ingested source=%s read=%d new=%d unchanged=%d",
+        source.describe(), read, new, read - new,
+    )
+    return IngestResult(source.describe(), read, new, read - new, skipped=False)
