@@ -101,15 +101,25 @@ def _ingest_in_transaction(
             progress(batch.num_rows)
     read = seq - first
     columns = ", ".join(quote(c) for c in LANDING_COLUMNS)
+    # Reading a version identical to the version of the same id read just before it
+    # changes nothing (the fold of versions is unaffected), so it is not stored again.
+    # A record without an id is identified by its whole content.
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE _incoming_hashed AS SELECT *, "
+        f"{_content_hash()} AS h, NULLIF(trim(outreach_id), '') AS _id FROM {_STAGE}"
+    )
     con.execute(
         f"INSERT INTO record_versions SELECT {columns}, {ingest_id}, h FROM ("
-        f"SELECT *, {_content_hash()} AS h FROM {_STAGE}) i "
-        "WHERE i.outreach_id IS NULL OR NOT EXISTS ("
-        "SELECT 1 FROM (SELECT outreach_id, arg_max(_content_hash, _seq) AS h "
-        "FROM record_versions WHERE outreach_id IN (SELECT outreach_id FROM "
-        f"{_STAGE}) GROUP BY outreach_id) l "
-        "WHERE l.outreach_id = i.outreach_id AND l.h = i.h)"
+        "SELECT i.*, coalesce(lag(i.h) OVER (PARTITION BY i._id ORDER BY i._seq), "
+        "l.h) AS previous_h, row_number() OVER (PARTITION BY i.h ORDER BY i._seq) "
+        "AS copy_n FROM _incoming_hashed i LEFT JOIN (SELECT outreach_id, "
+        "arg_max(_content_hash, _seq) AS h FROM record_versions WHERE outreach_id IN "
+        "(SELECT _id FROM _incoming_hashed) GROUP BY outreach_id) l ON l.outreach_id "
+        "= i._id) WHERE CASE WHEN _id IS NULL THEN copy_n = 1 AND NOT EXISTS ("
+        "SELECT 1 FROM record_versions r WHERE NULLIF(trim(r.outreach_id), '') IS NULL "
+        "AND r._content_hash = h) ELSE previous_h IS DISTINCT FROM h END"
     )
+    con.execute("DROP TABLE _incoming_hashed")
     new = int(con.execute(
         "SELECT count(*) FROM record_versions WHERE _ingest_id = ?", [ingest_id]
     ).fetchall()[0][0])
