@@ -17,7 +17,7 @@ from scamlens.cli.common import (
     source_from_args,
 )
 from scamlens.cli.context import Context
-from scamlens.jobs.run import run_job
+from scamlens.jobs.run import bootstrap_platform, run_job
 from scamlens.settings import Settings
 
 __all__ = ["COMMANDS", "run"]
@@ -27,12 +27,10 @@ logger = logging.getLogger(__name__)
 
 def _bootstrap(settings: Settings) -> None:
     """Simulate a platform database in the data folder (first use)."""
-    from scamlens.simulate.bootstrap import simulate_platform_db
-
     err_console.print(
         f"first run: simulating a platform database in {settings.data_dir} ..."
     )
-    simulate_platform_db(settings.data_dir)
+    bootstrap_platform(settings)
 
 
 @click.command()

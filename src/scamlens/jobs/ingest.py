@@ -101,9 +101,10 @@ def _ingest_in_transaction(
             progress(batch.num_rows)
     read = seq - first
     columns = ", ".join(quote(c) for c in LANDING_COLUMNS)
-    # Reading a version identical to the version of the same id read just before it
-    # changes nothing (the fold of versions is unaffected), so it is not stored again.
-    # A record without an id is identified by its whole content.
+    # What is not new: a database row whose latest stored version (same primary
+    # key) has the same content; a version identical to the version of its id read just before it
+    # (the fold of versions is unaffected); a record without an id identical to one
+    # stored (it is identified by its whole content).
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE _incoming_hashed AS SELECT *, "
         f"{_content_hash()} AS h, NULLIF(trim(outreach_id), '') AS _id FROM {_STAGE}"
@@ -115,9 +116,14 @@ def _ingest_in_transaction(
         "AS copy_n FROM _incoming_hashed i LEFT JOIN (SELECT outreach_id, "
         "arg_max(_content_hash, _seq) AS h FROM record_versions WHERE outreach_id IN "
         "(SELECT _id FROM _incoming_hashed) GROUP BY outreach_id) l ON l.outreach_id "
-        "= i._id) WHERE CASE WHEN _id IS NULL THEN copy_n = 1 AND NOT EXISTS ("
+        "= i._id) n WHERE CASE "
+        "WHEN _row_key IS NOT NULL THEN NOT EXISTS (SELECT 1 FROM (SELECT _row_key, "
+        "arg_max(_content_hash, _seq) AS h FROM record_versions WHERE _row_key IN "
+        "(SELECT _row_key FROM _incoming_hashed) GROUP BY _row_key) r "
+        "WHERE r._row_key = n._row_key AND r.h = n.h) "
+        "WHEN _id IS NULL THEN copy_n = 1 AND NOT EXISTS ("
         "SELECT 1 FROM record_versions r WHERE NULLIF(trim(r.outreach_id), '') IS NULL "
-        "AND r._content_hash = h) ELSE previous_h IS DISTINCT FROM h END"
+        "AND r._content_hash = n.h) ELSE previous_h IS DISTINCT FROM h END"
     )
     con.execute("DROP TABLE _incoming_hashed")
     new = int(con.execute(

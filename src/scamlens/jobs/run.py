@@ -12,9 +12,10 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
 
@@ -25,7 +26,7 @@ from scamlens.jobs.ingest import IngestResult, ingest
 from scamlens.jobs.refresh import refresh
 from scamlens.privacy import resolve_key
 from scamlens.reports.writers import write_indicators, write_table
-from scamlens.settings import Settings
+from scamlens.settings import TIMEZONE, Settings
 from scamlens.sources import DatabaseSource, Source
 from scamlens.warehouse import connect
 from scamlens.warehouse.schema import ensure_schema
@@ -35,6 +36,7 @@ __all__ = [
     "PLATFORM_TABLE",
     "STANDARD_BREAKDOWNS",
     "RunReport",
+    "bootstrap_platform",
     "default_source",
     "run_job",
 ]
@@ -69,6 +71,22 @@ class RunReport:
 
     def as_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, indent=2)
+
+
+def bootstrap_platform(
+    settings: Settings, *, days: int = 7, per_day: int = 20_000, today: date | None = None
+) -> Path:
+    """Simulate a platform database of the last ``days`` days in the data folder."""
+    from scamlens.simulate import SimConfig, write_db
+
+    today = today or datetime.now(ZoneInfo(TIMEZONE)).date()
+    config = SimConfig(
+        start=today - timedelta(days=days), days=days, per_day=per_day, anomalies=True
+    )
+    path = (settings.data_dir / PLATFORM_DB).resolve()
+    write_db(config, f"sqlite:///{path}", table=PLATFORM_TABLE)
+    logger.info("simulated platform database %s (%d days)", path, days)
+    return path
 
 
 def default_source(settings: Settings) -> DatabaseSource:

@@ -2,15 +2,19 @@
 
 Rows are streamed with a server-side cursor in chunks of ``engine.chunk_rows``. Reads
 are incremental: the position remembers the greatest value of the incremental column
-(``updated_at`` by default) already read; the next read asks for rows with a value at
-least that great, or none at all (a row without it cannot be placed, so it is read
-every time; the warehouse drops exact repeats). Rows come in the order of the
+(``updated_at`` by default) already read and, where the table has one, the greatest
+integer primary key (or SQLite rowid); the next read asks for rows with an
+incremental value at least that great, or none at all (a row without it cannot be
+placed, so it is read every time), or inserted since (a key above the remembered
+one: platforms do not always stamp ``updated_at`` in insertion order). Each row carries its primary key (``_row_key``), so the warehouse
+recognises a row it has already stored and does not take it for a new version. Rows come in the order of the
 incremental column, then of the primary key, so "read later" means the same thing on
 every database.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterator
 from typing import Any
@@ -69,6 +73,8 @@ class DatabaseSource(Source):
         self.incremental = incremental
         self._high: Any = None
         self._previous: Any = None
+        self._row_high: int | None = None
+        self._previous_row: int | None = None
         try:
             self.engine = sa.create_engine(url)
         except (ArgumentError, NoSuchModuleError) as exc:
@@ -77,6 +83,9 @@ class DatabaseSource(Source):
                 "e.g. sqlite:///platform.db or postgresql+psycopg://user@host/db"
             ) from None
         self.table = self._reflect()
+        self._rowid = (
+            self.engine.dialect.name == "sqlite" and not self.table.primary_key.columns
+        )
         check_columns(f"table `{table}` in {safe_url(url)}", list(self.table.c.keys()))
 
     def _reflect(self) -> sa.Table:
@@ -121,15 +130,34 @@ class DatabaseSource(Source):
                 f"`{self.incremental_column}`; set another with --incremental-column"
             )
         # Read order decides ties between versions: the primary key (insertion
-        # order) when there is one, else the incremental column, rows without it first.
+        # order) when there is one, else SQLite's rowid, else the incremental column
+        # with rows lacking it first.
         order: list[Any] = list(self.table.primary_key.columns)
+        if not order and self._rowid:
+            order = [sa.literal_column("rowid")]
+            query = sa.select(self.table, sa.literal_column("rowid").label("_rowid"))
         if not order and column is not None:
             order = [sa.case((column.is_(None), 0), else_=1), column]
         if self.incremental and position and position.data.get("high") is not None:
             self._previous = position.data["high"]
+            self._previous_row = position.data.get("row_high")
             assert column is not None
-            query = query.where(sa.or_(column >= self._previous, column.is_(None)))
+            conditions = [column >= self._previous, column.is_(None)]
+            counter = self._row_counter()
+            if counter is not None and self._previous_row is not None:
+                # Rows inserted since the last read, whatever their updated_at says.
+                conditions.append(counter > self._previous_row)
+            query = query.where(sa.or_(*conditions))
         return query.order_by(*order) if order else query
+
+    def _row_counter(self) -> Any:
+        """A column that grows with every insert: an integer primary key or rowid."""
+        keys = list(self.table.primary_key.columns)
+        if len(keys) == 1 and isinstance(keys[0].type, sa.Integer):
+            return keys[0]
+        if not keys and self._rowid:
+            return sa.literal_column("rowid")
+        return None
 
     def batches(self, position: Position | None) -> Iterator[pa.Table]:
         query = self._query(position)
@@ -140,11 +168,27 @@ class DatabaseSource(Source):
                     stream_results=True, yield_per=self.chunk_rows
                 ).execute(query)
                 names = list(result.keys())
+                keys = [c.name for c in self.table.primary_key.columns]
+                if not keys and self._rowid:
+                    keys = ["_rowid"]
                 for chunk in result.partitions(self.chunk_rows):
                     rows = [dict(zip(names, row, strict=True)) for row in chunk]
                     for row in rows:
                         self._observe(row.get(column))
-                    yield to_text_batch(rows, [None] * len(rows))
+                        if len(keys) == 1 and isinstance(row[keys[0]], int):
+                            self._row_high = max(self._row_high or 0, row[keys[0]])
+                    batch = to_text_batch(
+                        [{k: v for k, v in r.items() if k not in keys} for r in rows],
+                        [None] * len(rows),
+                    )
+                    if keys:
+                        row_keys = [
+                            json.dumps([str(r[k]) for k in keys]) for r in rows
+                        ]
+                        batch = batch.append_column(
+                            "_row_key", pa.array(row_keys, pa.string())
+                        )
+                    yield batch
         except SQLAlchemyError as exc:
             first = str(exc.orig if hasattr(exc, "orig") else exc).splitlines()[0]
             raise SourceError(
@@ -168,4 +212,7 @@ class DatabaseSource(Source):
         high = self._high if self._high is not None else self._previous
         if high is not None and not isinstance(high, str | int | float):
             high = str(high)
-        return Position({"high": high, "column": self.incremental_column})
+        row_high = self._row_high if self._row_high is not None else self._previous_row
+        return Position(
+            {"high": high, "column": self.incremental_column, "row_high": row_high}
+        )

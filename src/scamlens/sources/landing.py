@@ -2,7 +2,8 @@
 
 Every source writes into a landing table of the same shape: the contract columns as
 VARCHAR (``phone`` replaced by ``citizen_key``), ``extras`` (other columns, as JSON),
-``_malformed`` (the redacted raw text of a row that could not be split into fields)
+``_malformed`` (the redacted raw text of a row that could not be split into fields),
+``_row_key`` (the primary key of a database row, so that re-reading it is recognised)
 and ``_seq`` (a global read-order number). The door is :func:`insert_batch`: the raw
 phone number is turned into its pseudonym inside the INSERT and never stored.
 """
@@ -39,6 +40,7 @@ LANDING_COLUMNS: tuple[str, ...] = (
     *STORED_CONTRACT,
     "extras",
     "_malformed",
+    "_row_key",
 )
 
 
@@ -147,6 +149,7 @@ def insert_batch(
         *(f"CAST({col(c)} AS VARCHAR)" for c in STORED_CONTRACT),
         f"CAST({col('extras')} AS VARCHAR)",
         f"CAST({col('_malformed')} AS VARCHAR)",
+        f"CAST({col('_row_key')} AS VARCHAR)",
     ]
     try:
         con.execute(
