@@ -57,7 +57,11 @@ def invoke(args: list[str], *, env: dict[str, str] | None = None) -> CliResult:
 
     out, err = io.StringIO(), io.StringIO()
     code = 0
-    with _env(env or {}), contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with (
+        _env(env or {}),
+        contextlib.redirect_stdout(out),
+        contextlib.redirect_stderr(err),
+    ):
         try:
             main(args)
         except SystemExit as exc:

@@ -177,7 +177,9 @@ SETTINGS: tuple[Setting, ...] = (
         "Seconds between stream commits.",
     ),
     Setting("stream.alert_webhook", "SCAMLENS_ALERT_WEBHOOK", "URL to POST alerts to."),
-    Setting("stream.alert_subject", "SCAMLENS_ALERT_SUBJECT", "NATS subject for alerts."),
+    Setting(
+        "stream.alert_subject", "SCAMLENS_ALERT_SUBJECT", "NATS subject for alerts."
+    ),
 )
 
 
@@ -217,7 +219,9 @@ def _with(settings: Settings, name: str, raw: Any) -> Settings:
         return replace(settings, **{key: _coerce(name, raw, current)})
     group = getattr(settings, section)
     current = getattr(group, key)
-    return replace(settings, **{section: replace(group, **{key: _coerce(name, raw, current)})})
+    return replace(
+        settings, **{section: replace(group, **{key: _coerce(name, raw, current)})}
+    )
 
 
 def _flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -247,7 +251,9 @@ def load_settings(
     data_dir = overrides.get("data_dir") or env.get("SCAMLENS_DATA_DIR")
     if data_dir:
         settings = replace(settings, data_dir=Path(str(data_dir)).expanduser())
-    config = config or (Path(env["SCAMLENS_CONFIG"]) if env.get("SCAMLENS_CONFIG") else None)
+    config = config or (
+        Path(env["SCAMLENS_CONFIG"]) if env.get("SCAMLENS_CONFIG") else None
+    )
     if config is None and (settings.data_dir / "scamlens.toml").is_file():
         config = settings.data_dir / "scamlens.toml"
     if config is not None:
@@ -258,7 +264,9 @@ def load_settings(
         try:
             table = tomllib.loads(config.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ConfigError(f"config file `{config}` is not valid TOML: {exc}") from None
+            raise ConfigError(
+                f"config file `{config}` is not valid TOML: {exc}"
+            ) from None
         for name, raw in _flatten(table).items():
             if name not in known:
                 raise ConfigError(
@@ -283,7 +291,8 @@ def load_settings(
 def _validate(settings: Settings) -> None:
     if settings.cleaning.daily_cap < 1:
         raise ConfigError(
-            f"cleaning.daily_cap is `{settings.cleaning.daily_cap}`; it must be 1 or more"
+            f"cleaning.daily_cap is `{settings.cleaning.daily_cap}`; "
+            "it must be 1 or more"
         )
     if settings.cleaning.max_talk_seconds <= 0:
         raise ConfigError(
@@ -297,7 +306,8 @@ def _validate(settings: Settings) -> None:
         )
     if settings.log_level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         raise ConfigError(
-            f"log_level is `{settings.log_level}`; expected DEBUG, INFO, WARNING or ERROR"
+            f"log_level is `{settings.log_level}`; "
+            "expected DEBUG, INFO, WARNING or ERROR"
         )
 
 

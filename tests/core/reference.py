@@ -19,7 +19,8 @@ from scamlens.privacy import pseudonym
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _REQUIRED = [c.name for c in COLUMNS if c.required]
 _CHECKED = [
-    c for c in COLUMNS
+    c
+    for c in COLUMNS
     if c.name not in ("phone", "citizen_id", "outreach_id", "lead_id", "transcript")
 ]
 
@@ -121,11 +122,15 @@ def _row_reason(a: Attempt, as_of: datetime, max_talk: float) -> str | None:
         return "bad_value"
     if v["initiated_at"] > as_of:  # type: ignore[operator]
         return "future_time"
-    if any((v[n] is not None and v[n] < 0) for n in  # type: ignore[operator]
-           ("talk_seconds", "content_seconds", "played_seconds")):
+    if any(
+        (v[n] is not None and v[n] < 0)
+        for n in ("talk_seconds", "content_seconds", "played_seconds")  # type: ignore[operator]
+    ):
         return "negative_duration"
     if not v["connected"] and (
-        full(v) or v["confirmed_accurate"] or v["reported_defrauded"]
+        full(v)
+        or v["confirmed_accurate"]
+        or v["reported_defrauded"]
         or (v["talk_seconds"] or 0) > 0  # type: ignore[operator]
     ):
         return "outcome_without_connection"
@@ -204,8 +209,15 @@ def clean(
 def age_band(age: float | None) -> str:
     if age is None:
         return "unknown"
-    for lower, band in ((65, "65+"), (55, "55-64"), (45, "45-54"), (35, "35-44"),
-                        (25, "25-34"), (18, "18-24"), (0, "0-17")):
+    for lower, band in (
+        (65, "65+"),
+        (55, "55-64"),
+        (45, "45-54"),
+        (35, "35-44"),
+        (25, "25-34"),
+        (18, "18-24"),
+        (0, "0-17"),
+    ):
         if age >= lower:
             return band
     return "unknown"

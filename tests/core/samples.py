@@ -12,13 +12,24 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 MENUS = {
-    "phone": s.PHONES, "citizen_id": s.CITIZENS, "channel": s.CHANNELS,
-    "module": s.MODULES, "fraud_type": s.FRAUD, "region_code": s.REGIONS,
-    "age": s.AGES, "gender": s.GENDERS, "initiated_at": s.TIMES,
-    "connected": s.BOOLS, "talk_seconds": s.SECONDS, "content_seconds": s.SECONDS,
-    "played_seconds": s.SECONDS, "fully_played": s.FLAGS,
-    "confirmed_accurate": s.FLAGS, "reported_defrauded": s.FLAGS,
-    "updated_at": s.UPDATED, "outreach_id": s.IDS,
+    "phone": s.PHONES,
+    "citizen_id": s.CITIZENS,
+    "channel": s.CHANNELS,
+    "module": s.MODULES,
+    "fraud_type": s.FRAUD,
+    "region_code": s.REGIONS,
+    "age": s.AGES,
+    "gender": s.GENDERS,
+    "initiated_at": s.TIMES,
+    "connected": s.BOOLS,
+    "talk_seconds": s.SECONDS,
+    "content_seconds": s.SECONDS,
+    "played_seconds": s.SECONDS,
+    "fully_played": s.FLAGS,
+    "confirmed_accurate": s.FLAGS,
+    "reported_defrauded": s.FLAGS,
+    "updated_at": s.UPDATED,
+    "outreach_id": s.IDS,
 }
 
 
@@ -41,7 +52,9 @@ def messy_rows(n: int, seed: int = 7) -> list[dict[str, str | None]]:
             "age": rng.choice(s.AGES[:4]),
             "gender": rng.choice(s.GENDERS[:6]),
             "initiated_at": rng.choice(s.DAY_TIMES),
-            "connected": rng.choice(["true", "1", "是", "Y"] if yes else ["false", "0"]),
+            "connected": rng.choice(
+                ["true", "1", "是", "Y"] if yes else ["false", "0"]
+            ),
             "talk_seconds": rng.choice(["30", "0", "45.5"]) if yes else "0",
             "content_seconds": rng.choice(["30", "", None]),
             "played_seconds": rng.choice(["30", "12"]) if yes else "0",
@@ -56,13 +69,22 @@ def messy_rows(n: int, seed: int = 7) -> list[dict[str, str | None]]:
             row[field] = rng.choice(MENUS[field])
         rows.append(row)
     for k in range(25):  # a runaway task: one citizen dialled 25 times in one day
-        rows.append({
-            **{c: None for c in rows[0]},
-            "outreach_id": f"run{k}", "phone": "13700137000", "channel": "voice",
-            "module": "warning", "region_code": "330106", "age": "70",
-            "initiated_at": f"2026-12-01 10:{k:02d}:00", "connected": "false",
-            "talk_seconds": "0", "content_seconds": "30", "played_seconds": "0",
-        })
+        rows.append(
+            {
+                **{c: None for c in rows[0]},
+                "outreach_id": f"run{k}",
+                "phone": "13700137000",
+                "channel": "voice",
+                "module": "warning",
+                "region_code": "330106",
+                "age": "70",
+                "initiated_at": f"2026-12-01 10:{k:02d}:00",
+                "connected": "false",
+                "talk_seconds": "0",
+                "content_seconds": "30",
+                "played_seconds": "0",
+            }
+        )
     return rows
 
 

@@ -12,24 +12,47 @@ from scamlens.contract import COLUMN_NAMES
 IDS = [f"o{i}" for i in range(8)] + [" o1", ""]
 PHONES = ["13800138000", "+86 138-0013-8001", "13900139002", "", None]
 CITIZENS = ["c-aa", "c-bb", "", None]
-CHANNELS = ["voice", "sms", "flash_sms", "video_sms", "manual_call", "短信", " VOICE ",
-            "fax", "", None]
+CHANNELS = [
+    "voice",
+    "sms",
+    "flash_sms",
+    "video_sms",
+    "manual_call",
+    "短信",
+    " VOICE ",
+    "fax",
+    "",
+    None,
+]
 MODULES = ["warning", "publicity", "follow_up", "回访", "Warning", "spam", None]
 FRAUD = ["order_brushing", "fake_loan", "romance", "other", "刷单返利", "", None, "xx"]
 REGIONS = ["330106", "330108", "330205", "3301", "33010a", "", None]
 AGES = ["30", "70", "17", "24.5", "150", "-1", "x", "", None]
 GENDERS = ["M", "F", "U", "female", "男", "", None, "Z"]
 DAY_TIMES = [
-    "2026-11-30 23:59:59", "2026-12-01 00:00:00", "2026-12-01T08:30:00+08:00",
-    "2026-12-01T00:10:00Z", "2026-12-01 13:00", "2026-12-02 10:00:00",
-    "2026-12-01T16:30:00Z", "2026-12-05 09:00:00", "2026-12-01",
+    "2026-11-30 23:59:59",
+    "2026-12-01 00:00:00",
+    "2026-12-01T08:30:00+08:00",
+    "2026-12-01T00:10:00Z",
+    "2026-12-01 13:00",
+    "2026-12-02 10:00:00",
+    "2026-12-01T16:30:00Z",
+    "2026-12-05 09:00:00",
+    "2026-12-01",
 ]
 TIMES = [*DAY_TIMES, "tomorrow", "2026-13-01 00:00:00", "", None]
 BOOLS = ["true", "false", "1", "0", "Y", "n", "是", "否", "T", "maybe", "", None]
 FLAGS = ["true", "false", "", None, "yes", "no", "2"]
 SECONDS = ["0", "10", "45.5", "120", "3601", "-3", "abc", "", None]
-UPDATED = ["2026-12-01 09:00:00", "2026-12-01 10:00:00", "2026-12-01 10:00:00",
-           "2026-12-02 00:00:00", "", None, "garbage"]
+UPDATED = [
+    "2026-12-01 09:00:00",
+    "2026-12-01 10:00:00",
+    "2026-12-01 10:00:00",
+    "2026-12-02 00:00:00",
+    "",
+    None,
+    "garbage",
+]
 
 
 @st.composite
@@ -78,12 +101,16 @@ def clean_leaning_record(draw: st.DrawFn) -> dict[str, str | None]:
         "connected": connected,
         "talk_seconds": draw(st.sampled_from(["0", "10", "45.5"])) if yes else "0",
         "content_seconds": draw(st.sampled_from(["30", "", None])),
-        "played_seconds": draw(st.sampled_from(["30", "10", "", None])) if yes else None,
+        "played_seconds": draw(st.sampled_from(["30", "10", "", None]))
+        if yes
+        else None,
         "fully_played": draw(st.sampled_from(["", None, "true"])) if yes else "false",
         "confirmed_accurate": draw(st.sampled_from(["true", "false", None]))
-        if yes else None,
+        if yes
+        else None,
         "reported_defrauded": draw(st.sampled_from(["true", "false", None]))
-        if yes else None,
+        if yes
+        else None,
         "transcript": None,
         "updated_at": draw(st.sampled_from(UPDATED)),
     }
@@ -103,7 +130,9 @@ def write_csv(rows: list[dict[str, str | None]], path: Path) -> Path:
         writer = csv.writer(handle)
         writer.writerow(COLUMN_NAMES)
         for row in rows:
-            writer.writerow(["" if row.get(c) is None else row[c] for c in COLUMN_NAMES])
+            writer.writerow(
+                ["" if row.get(c) is None else row[c] for c in COLUMN_NAMES]
+            )
     return path
 
 

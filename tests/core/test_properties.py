@@ -17,8 +17,8 @@ import duckdb
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scamlens.jobs.metrics import compute_metrics
 from scamlens.jobs.ingest import ingest
+from scamlens.jobs.metrics import compute_metrics
 from scamlens.jobs.refresh import refresh
 from scamlens.settings import load_settings
 from scamlens.sources import CsvSource
@@ -31,8 +31,14 @@ AS_OF = "2026-12-03T00:00:00+08:00"
 AS_OF_DT = datetime(2026, 12, 3, tzinfo=ZoneInfo("Asia/Shanghai"))
 KEY = TEST_KEY.encode()
 DIM_SETS = [
-    ["day"], ["day", "region_code"], ["channel", "module"], ["hour"], ["week", "month"],
-    ["province", "city"], ["fraud_type", "age_band", "gender"], [],
+    ["day"],
+    ["day", "region_code"],
+    ["channel", "module"],
+    ["hour"],
+    ["week", "month"],
+    ["province", "city"],
+    ["fraud_type", "age_band", "gender"],
+    [],
 ]
 SLOW = settings(
     max_examples=60,
@@ -43,9 +49,7 @@ SLOW = settings(
 
 def _as_counts(rows: list[dict[str, str]], dims: list[str]) -> dict[tuple, tuple]:
     names = ["initiated", "succeeded", "accurate", "victims", "publicity"]
-    return {
-        tuple(r[d] for d in dims): tuple(int(r[n]) for n in names) for r in rows
-    }
+    return {tuple(r[d] for d in dims): tuple(int(r[n]) for n in names) for r in rows}
 
 
 @SLOW
@@ -94,7 +98,9 @@ def test_counts_add_up_and_match_reference(tmp_path_factory, rows, cap) -> None:
     _, expected = reference.clean(rows, KEY, AS_OF_DT, daily_cap=cap)
     got = {"superseded": report.superseded, None: report.counted}
     got.update({k: v for k, v in report.quarantined.items() if v})
-    assert {k: v for k, v in got.items() if v} == {k: v for k, v in expected.items() if v}
+    assert {k: v for k, v in got.items() if v} == {
+        k: v for k, v in expected.items() if v
+    }
 
 
 def _tables(warehouse: Path) -> tuple[list, list]:
@@ -121,8 +127,11 @@ def _run(data: Path, *files: Path) -> tuple[list, list]:
     return _tables(cfg.warehouse_path)
 
 
-@settings(max_examples=30, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 @given(rows=records(min_size=1), split=st.integers(min_value=0, max_value=40))
 def test_ingesting_twice_or_in_increments_gives_the_same_tables(
     tmp_path_factory, rows, split

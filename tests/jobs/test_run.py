@@ -45,8 +45,9 @@ def test_first_run_simulates_ingests_and_publishes(first_run, settings) -> None:
     assert report.cleaning["counted"] == counts["counted"]
     assert report.cleaning["quarantined_total"] == counts["quarantined_total"]
     # Identical re-sent versions are stored once; the rest are superseded versions.
-    assert report.cleaning["superseded"] + report.ingest["rows_unchanged"] == (
-        counts["superseded"]
+    assert (
+        report.cleaning["superseded"] + report.ingest["rows_unchanged"]
+        == (counts["superseded"])
     )
     outputs = settings.data_dir / "outputs"
     for dim in ("region_code", "channel", "module", "fraud_type", "age_band"):
@@ -122,8 +123,14 @@ def test_export_day(first_run, settings, cli) -> None:
     assert result.exit_code == 0, result.stderr
     folder = settings.data_dir / "exports" / day
     names = sorted(p.name for p in folder.iterdir())
-    assert names == sorted([f"indicators_{day}.csv", f"indicators_{day}.parquet",
-                            f"indicators_{day}.xlsx", "data-dictionary.md"])
+    assert names == sorted(
+        [
+            f"indicators_{day}.csv",
+            f"indicators_{day}.parquet",
+            f"indicators_{day}.xlsx",
+            "data-dictionary.md",
+        ]
+    )
     with (folder / f"indicators_{day}.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     assert list(rows[0])[:4] == ["day", "region_code", "module", "channel"]
@@ -136,6 +143,7 @@ def test_export_day(first_run, settings, cli) -> None:
     con.close()
     assert sum(int(r["initiated"]) for r in rows) == total > 0
     import openpyxl
+
     book = openpyxl.load_workbook(folder / f"indicators_{day}.xlsx", read_only=True)
     assert book.sheetnames == ["indicators", "data dictionary"]
     header = next(book["indicators"].iter_rows(max_row=1, values_only=True))

@@ -15,18 +15,32 @@ from scamlens.contract import COLUMN_NAMES
 from tests.core.strategies import read_csv, write_csv
 
 GOOD = {
-    "outreach_id": "g1", "lead_id": "L1", "phone": "13800138000", "citizen_id": None,
-    "channel": "voice", "module": "warning", "fraud_type": "fake_loan",
-    "region_code": "330106", "age": "66", "gender": "F",
-    "initiated_at": "2026-12-01 09:00:00", "connected": "true", "talk_seconds": "42",
-    "content_seconds": "30", "played_seconds": "30", "fully_played": None,
-    "confirmed_accurate": "是", "reported_defrauded": "否",
-    "transcript": "对，刚才确实有人让我下载APP", "updated_at": "2026-12-01 09:05:00",
+    "outreach_id": "g1",
+    "lead_id": "L1",
+    "phone": "13800138000",
+    "citizen_id": None,
+    "channel": "voice",
+    "module": "warning",
+    "fraud_type": "fake_loan",
+    "region_code": "330106",
+    "age": "66",
+    "gender": "F",
+    "initiated_at": "2026-12-01 09:00:00",
+    "connected": "true",
+    "talk_seconds": "42",
+    "content_seconds": "30",
+    "played_seconds": "30",
+    "fully_played": None,
+    "confirmed_accurate": "是",
+    "reported_defrauded": "否",
+    "transcript": "对，刚才确实有人让我下载APP",
+    "updated_at": "2026-12-01 09:05:00",
 }
 
 
 def bad_rows() -> list[tuple[str, dict[str, str | None]]]:
     """One row per quarantine reason, each with exactly one defect."""
+
     def variant(i: int, **changes: str | None) -> dict[str, str | None]:
         return {**GOOD, "outreach_id": f"b{i}", **changes}
 
@@ -42,15 +56,23 @@ def bad_rows() -> list[tuple[str, dict[str, str | None]]]:
         ("bad_value", variant(9, age="150")),
         ("future_time", variant(10, initiated_at="2027-01-01 00:00:00")),
         ("negative_duration", variant(11, played_seconds="-5")),
-        ("outcome_without_connection", variant(12, connected="false", talk_seconds="0",
-                                               confirmed_accurate="true")),
+        (
+            "outcome_without_connection",
+            variant(12, connected="false", talk_seconds="0", confirmed_accurate="true"),
+        ),
         ("duration_outlier", variant(13, talk_seconds="3601")),
     ]
     for k in range(22):
-        rows.append((
-            "runaway_dialing" if k >= 20 else "counted",
-            variant(100 + k, phone="13911112222", initiated_at=f"2026-12-02 08:{k:02d}:00"),
-        ))
+        rows.append(
+            (
+                "runaway_dialing" if k >= 20 else "counted",
+                variant(
+                    100 + k,
+                    phone="13911112222",
+                    initiated_at=f"2026-12-02 08:{k:02d}:00",
+                ),
+            )
+        )
     return rows
 
 
@@ -67,8 +89,18 @@ def test_every_bad_row_kind_is_quarantined_with_its_reason(cli, tmp_path: Path) 
     with source.open("a", encoding="utf-8") as handle:
         handle.write("x1,L9,13800138000,voice,warning\n")  # too few fields
     out, quarantine = tmp_path / "out.csv", tmp_path / "q.csv"
-    result = cli("metrics", str(source), "--by", "day", "--out", str(out),
-                 "--quarantine", str(quarantine), "--as-of", "2026-12-03")
+    result = cli(
+        "metrics",
+        str(source),
+        "--by",
+        "day",
+        "--out",
+        str(out),
+        "--quarantine",
+        str(quarantine),
+        "--as-of",
+        "2026-12-03",
+    )
     assert result.exit_code == 0, result.stderr
     rows = read_csv(quarantine)
     expected = {f"b{i}": reason for i, (reason, _) in enumerate(planted[:13], 1)}
@@ -116,7 +148,9 @@ def test_missing_required_column(cli, tmp_path: Path) -> None:
         names = [c for c in COLUMN_NAMES if c != "connected"]
         writer.writerow(names)
         writer.writerow([GOOD[c] or "" for c in names])
-    result = cli("metrics", str(source), "--by", "day", "--out", str(tmp_path / "o.csv"))
+    result = cli(
+        "metrics", str(source), "--by", "day", "--out", str(tmp_path / "o.csv")
+    )
     assert result.exit_code == 1
     line = _one_error_line(result.stderr)
     assert "`connected`" in line and "nocol.csv" in line
@@ -144,23 +178,34 @@ def test_semicolon_delimiter_is_detected(cli, tmp_path: Path) -> None:
 
 def test_wrong_delimiter_given_explicitly(cli, tmp_path: Path) -> None:
     semi = _semicolon_file(tmp_path / "semi.csv")
-    result = cli("metrics", str(semi), "--by", "day", "--delimiter", ",",
-                 "--out", str(tmp_path / "o.csv"))
+    result = cli(
+        "metrics",
+        str(semi),
+        "--by",
+        "day",
+        "--delimiter",
+        ",",
+        "--out",
+        str(tmp_path / "o.csv"),
+    )
     assert result.exit_code == 1
     assert "delimiter" in _one_error_line(result.stderr)
 
 
 def test_gb18030_file_is_detected(cli, tmp_path: Path) -> None:
-    rows = [{**GOOD, "channel": "短信", "transcript": "我已经被骗了，转了三万块，怎么办"},
-            {**GOOD, "outreach_id": "g2", "module": "回访"}]
+    rows = [
+        {**GOOD, "channel": "短信", "transcript": "我已经被骗了，转了三万块，怎么办"},
+        {**GOOD, "outreach_id": "g2", "module": "回访"},
+    ]
     utf8 = write_csv(rows, tmp_path / "utf8.csv")
     gb = tmp_path / "gb.csv"
     gb.write_bytes(utf8.read_text(encoding="utf-8").encode("gb18030"))
     outs = []
     for source, extra in ((utf8, []), (gb, []), (gb, ["--encoding", "gb18030"])):
         out = tmp_path / f"o{len(outs)}.csv"
-        result = cli("metrics", str(source), "--by", "channel,module", "--out", str(out),
-                     *extra)
+        result = cli(
+            "metrics", str(source), "--by", "channel,module", "--out", str(out), *extra
+        )
         assert result.exit_code == 0, result.stderr
         outs.append(out.read_text())
     assert outs[0] == outs[1] == outs[2]
@@ -171,16 +216,25 @@ def test_wrong_encoding_given_explicitly(cli, tmp_path: Path) -> None:
     gb = tmp_path / "gb.csv"
     text = write_csv([{**GOOD, "channel": "短信"}], tmp_path / "u.csv").read_text()
     gb.write_bytes(text.encode("gb18030"))
-    result = cli("metrics", str(gb), "--by", "day", "--encoding", "utf-8",
-                 "--out", str(tmp_path / "o.csv"))
+    result = cli(
+        "metrics",
+        str(gb),
+        "--by",
+        "day",
+        "--encoding",
+        "utf-8",
+        "--out",
+        str(tmp_path / "o.csv"),
+    )
     assert result.exit_code == 1
     assert "encoding" in _one_error_line(result.stderr)
 
 
 def test_truncated_parquet(cli, tmp_path: Path) -> None:
     good = tmp_path / "good.parquet"
-    pq.write_table(pa.table({c: pa.array([GOOD[c]], pa.string()) for c in COLUMN_NAMES}),
-                   good)
+    pq.write_table(
+        pa.table({c: pa.array([GOOD[c]], pa.string()) for c in COLUMN_NAMES}), good
+    )
     data = good.read_bytes()
     cut = tmp_path / "cut.parquet"
     cut.write_bytes(data[: len(data) // 2])
@@ -191,12 +245,24 @@ def test_truncated_parquet(cli, tmp_path: Path) -> None:
 
 def test_jsonl_bad_lines_are_quarantined(cli, tmp_path: Path) -> None:
     source = tmp_path / "r.jsonl"
-    lines = [json.dumps(GOOD, ensure_ascii=False), "{not json", "[1, 2]",
-             json.dumps({**GOOD, "outreach_id": "g2", "age": 33})]
+    lines = [
+        json.dumps(GOOD, ensure_ascii=False),
+        "{not json",
+        "[1, 2]",
+        json.dumps({**GOOD, "outreach_id": "g2", "age": 33}),
+    ]
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     out, quarantine = tmp_path / "o.csv", tmp_path / "q.json"
-    result = cli("metrics", str(source), "--by", "day", "--out", str(out),
-                 "--quarantine", str(quarantine))
+    result = cli(
+        "metrics",
+        str(source),
+        "--by",
+        "day",
+        "--out",
+        str(out),
+        "--quarantine",
+        str(quarantine),
+    )
     assert result.exit_code == 0, result.stderr
     reasons = [r["reason"] for r in json.loads(quarantine.read_text())]
     assert reasons == ["malformed_record", "malformed_record"]
@@ -207,19 +273,51 @@ def test_jsonl_bad_lines_are_quarantined(cli, tmp_path: Path) -> None:
     ("args", "code", "needle"),
     [
         (["metrics", "nope.csv", "--by", "day", "--out", "o.csv"], 1, "does not exist"),
-        (["metrics", "{src}", "--by", "day,planet", "--out", "o.csv"], 2,
-         "unknown dimension `planet`"),
+        (
+            ["metrics", "{src}", "--by", "day,planet", "--out", "o.csv"],
+            2,
+            "unknown dimension `planet`",
+        ),
         (["metrics", "{src}", "--by", "day", "--out", "o.txt"], 2, "extension"),
         (["metrics", "sqlite:///x.db", "--by", "day", "--out", "o.csv"], 2, "--table"),
-        (["metrics", "postgresql+psycopg://nobody@127.0.0.1:1/x", "--table", "t",
-          "--by", "day", "--out", "o.csv"], 1, "cannot connect"),
-        (["metrics", "sqlite:///{tmp}/empty.db", "--table", "missing", "--by", "day",
-          "--out", "o.csv"], 1, "does not exist"),
-        (["metrics", "{src}", "--by", "day", "--out", "o.csv", "--as-of", "soon"], 2,
-         "--as-of"),
+        (
+            [
+                "metrics",
+                "postgresql+psycopg://nobody@127.0.0.1:1/x",
+                "--table",
+                "t",
+                "--by",
+                "day",
+                "--out",
+                "o.csv",
+            ],
+            1,
+            "cannot connect",
+        ),
+        (
+            [
+                "metrics",
+                "sqlite:///{tmp}/empty.db",
+                "--table",
+                "missing",
+                "--by",
+                "day",
+                "--out",
+                "o.csv",
+            ],
+            1,
+            "does not exist",
+        ),
+        (
+            ["metrics", "{src}", "--by", "day", "--out", "o.csv", "--as-of", "soon"],
+            2,
+            "--as-of",
+        ),
     ],
 )
-def test_usage_and_source_errors(cli, tmp_path, monkeypatch, args, code, needle) -> None:
+def test_usage_and_source_errors(
+    cli, tmp_path, monkeypatch, args, code, needle
+) -> None:
     monkeypatch.chdir(tmp_path)
     src = write_csv([GOOD], tmp_path / "good.csv")
     args = [a.format(src=src, tmp=tmp_path) for a in args]

@@ -72,21 +72,29 @@ def expected(rows, tmp_path: Path, settings: Settings) -> dict[str, object]:
 def test_sample_exercises_every_rule(expected) -> None:
     report = expected["report"]
     assert report["superseded"] > 0
-    assert all(n > 0 for code, n in report["quarantined"].items()
-               if code != "malformed_record"), report
+    assert all(
+        n > 0 for code, n in report["quarantined"].items() if code != "malformed_record"
+    ), report
 
 
 def test_jsonl_and_text_parquet_equal_csv(rows, tmp_path, settings, expected) -> None:
     jsonl = tmp_path / "r.jsonl"
     jsonl.write_text(
-        "".join(json.dumps({k: v for k, v in r.items() if v is not None},
-                           ensure_ascii=False) + "\n" for r in rows),
+        "".join(
+            json.dumps(
+                {k: v for k, v in r.items() if v is not None}, ensure_ascii=False
+            )
+            + "\n"
+            for r in rows
+        ),
         encoding="utf-8",
     )
     assert _results(JsonLinesSource(jsonl), settings) == expected
     parquet = tmp_path / "r.parquet"
     pq.write_table(
-        pa.table({c: pa.array([r[c] for r in rows], pa.string()) for c in COLUMN_NAMES}),
+        pa.table(
+            {c: pa.array([r[c] for r in rows], pa.string()) for c in COLUMN_NAMES}
+        ),
         parquet,
     )
     assert _results(ParquetSource(parquet), settings) == expected
@@ -98,7 +106,11 @@ def test_typed_parquet_equals_csv(tmp_path, settings) -> None:
     def parses(row: dict[str, str | None]) -> bool:
         for name, kind in kinds.items():
             value = row[name]
-            if value in (None, "") or kind not in (Kind.BOOL, Kind.NUMBER, Kind.TIMESTAMP):
+            if value in (None, "") or kind not in (
+                Kind.BOOL,
+                Kind.NUMBER,
+                Kind.TIMESTAMP,
+            ):
                 continue
             if typed(value, kind.value) is None:
                 return False
@@ -115,8 +127,9 @@ def test_typed_parquet_equals_csv(tmp_path, settings) -> None:
         elif kind is Kind.NUMBER:
             arrays[name] = pa.array([typed(v, "number") for v in values], pa.float64())
         elif kind is Kind.TIMESTAMP:
-            arrays[name] = pa.array([_time(v) for v in values],
-                                    pa.timestamp("us", tz="Asia/Shanghai"))
+            arrays[name] = pa.array(
+                [_time(v) for v in values], pa.timestamp("us", tz="Asia/Shanghai")
+            )
         else:
             arrays[name] = pa.array(values, pa.string())
     parquet = tmp_path / "typed.parquet"

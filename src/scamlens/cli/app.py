@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "scamlens.cli.run",
     "scamlens.cli.export",
     "scamlens.cli.simulate",
+    "scamlens.cli.language",
 )
 
 

@@ -21,8 +21,12 @@ logger = logging.getLogger(__name__)
 
 @click.command()
 @click.option("--day", "day", required=True, help="Local day, YYYY-MM-DD.")
-@click.option("--out-dir", "out_dir", type=click.Path(path_type=Path),
-              help="Folder for the files [default: <data-dir>/exports/DAY].")
+@click.option(
+    "--out-dir",
+    "out_dir",
+    type=click.Path(path_type=Path),
+    help="Folder for the files [default: <data-dir>/exports/DAY].",
+)
 @click.pass_obj
 def export(ctx: Context, day: str, out_dir: Path | None) -> None:
     """Export one day's indicators by region × module × channel, with the data

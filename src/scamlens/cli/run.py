@@ -34,8 +34,12 @@ def _bootstrap(settings: Settings) -> None:
 
 
 @click.command()
-@click.option("--source", "source", help="Database URL or file [default: the "
-              "simulated platform database in the data folder].")
+@click.option(
+    "--source",
+    "source",
+    help="Database URL or file [default: the "
+    "simulated platform database in the data folder].",
+)
 @click.option("--table", help="Table name when --source is a database URL.")
 @click.option("--as-of", "as_of", help="Cut-off time for future_time [default: now].")
 @click.pass_obj
@@ -75,8 +79,10 @@ def run(ctx: Context, source: str | None, table: str | None, as_of: str | None) 
             title="warehouse records",
         )
     )
-    err_console.print(f"outputs in {settings.data_dir / 'outputs'}; report in "
-                      f"{settings.data_dir / 'runs' / report.run_id}")
+    err_console.print(
+        f"outputs in {settings.data_dir / 'outputs'}; report in "
+        f"{settings.data_dir / 'runs' / report.run_id}"
+    )
 
 
 COMMANDS = (run,)

@@ -41,7 +41,9 @@ def _indicator_rows() -> list[str]:
 
     rows = []
     for count in COUNTS:
-        rule = " AND ".join(count.requires) if count.requires else "every counted attempt"
+        rule = (
+            " AND ".join(count.requires) if count.requires else "every counted attempt"
+        )
         rows.append(f"| `{count.name}` | {count.zh} | {count.en} | count of: {rule} |")
     for ratio in RATIOS:
         rows.append(
@@ -94,7 +96,8 @@ def dictionary_markdown() -> str:
         "Versions 版本: the same `outreach_id` read again is a newer version. Versions "
         "are folded in read order: a version replaces the current one unless both "
         "have `updated_at` and the current one's is later. 同一编号再次出现即为新版本；"
-        "按读取顺序合并，除非两者都有 `updated_at` 且当前版本更晚，否则新读到的版本生效。",
+        "按读取顺序合并，除非两者都有 `updated_at` 且当前版本更晚，"
+        "否则新读到的版本生效。",
         "",
         "## Cleaning rules 清洗规则 (in order 按顺序)",
         "",
@@ -108,8 +111,9 @@ def dictionary_markdown() -> str:
         "|---|---|---|---|",
         *_indicator_rows(),
         "",
-        "Rates carry a Wilson 95% interval (`<rate>_lower`, `<rate>_upper`) in Parquet, "
-        "Excel and API outputs. 比率在 Parquet、Excel 与 API 输出中附 Wilson 95% 置信区间。",
+        "Rates carry a Wilson 95% interval (`<rate>_lower`, `<rate>_upper`) in "
+        "Parquet, Excel and API outputs. "
+        "比率在 Parquet、Excel 与 API 输出中附 Wilson 95% 置信区间。",
         "",
         "## Dimensions 维度",
         "",

@@ -99,7 +99,8 @@ INDICATOR_NAMES: tuple[str, ...] = (
     "publicity_rate",
 )
 COUNT_NAMES: tuple[str, ...] = tuple(c.name for c in COUNTS)
-INDICATORS: dict[str, Count | Ratio] = {i.name: i for i in (*COUNTS, *RATIOS)}
+_ALL: tuple[Count | Ratio, ...] = (*COUNTS, *RATIOS)
+INDICATORS: dict[str, Count | Ratio] = {i.name: i for i in _ALL}
 
 
 def _check() -> None:

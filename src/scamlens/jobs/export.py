@@ -34,7 +34,9 @@ class ExportResult:
     rows: int
 
 
-def export_day(con: duckdb.DuckDBPyConnection, day: date, out_dir: Path) -> ExportResult:
+def export_day(
+    con: duckdb.DuckDBPyConnection, day: date, out_dir: Path
+) -> ExportResult:
     """Write the dataset of ``day`` under ``out_dir``."""
     tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
     if "attempts" not in tables:
@@ -47,7 +49,9 @@ def export_day(con: duckdb.DuckDBPyConnection, day: date, out_dir: Path) -> Expo
         f"ORDER BY {', '.join(EXPORT_GRAIN)}"
     ).to_arrow_table()
     if counts.num_rows == 0:
-        first, last = con.execute("SELECT min(day), max(day) FROM attempts").fetchall()[0]
+        first, last = con.execute("SELECT min(day), max(day) FROM attempts").fetchall()[
+            0
+        ]
         raise UserError(
             f"no clean attempts on `{day}`; the warehouse has days {first} to {last}; "
             "pick one of those or run `scamlens run` to ingest more"

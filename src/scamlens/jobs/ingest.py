@@ -89,20 +89,29 @@ def _ingest_in_transaction(
 ) -> IngestResult:
     con.execute(f"DROP TABLE IF EXISTS {_STAGE}")
     create_landing(con, _STAGE, temp=True)
-    first = int(con.execute("SELECT coalesce(max(_seq), -1) + 1 FROM record_versions")
-                .fetchall()[0][0])
-    ingest_id = int(con.execute("SELECT coalesce(max(ingest_id), 0) + 1 FROM ingest_log")
-                    .fetchall()[0][0])
+    first = int(
+        con.execute(
+            "SELECT coalesce(max(_seq), -1) + 1 FROM record_versions"
+        ).fetchall()[0][0]
+    )
+    ingest_id = int(
+        con.execute(
+            "SELECT coalesce(max(ingest_id), 0) + 1 FROM ingest_log"
+        ).fetchall()[0][0]
+    )
     redactor = Redactor(key)
     seq = first
     for batch in source.batches(position):
-        seq += insert_batch(con, _STAGE, batch, key=key, first_seq=seq, redactor=redactor)
+        seq += insert_batch(
+            con, _STAGE, batch, key=key, first_seq=seq, redactor=redactor
+        )
         if callable(progress):
             progress(batch.num_rows)
     read = seq - first
     columns = ", ".join(quote(c) for c in LANDING_COLUMNS)
     # What is not new: a database row whose latest stored version (same primary
-    # key) has the same content; a version identical to the version of its id read just before it
+    # key) has the same content; a version identical to the version of its id read
+    # just before it
     # (the fold of versions is unaffected); a record without an id identical to one
     # stored (it is identified by its whole content).
     con.execute(
@@ -126,23 +135,38 @@ def _ingest_in_transaction(
         "AND r._content_hash = n.h) ELSE previous_h IS DISTINCT FROM h END"
     )
     con.execute("DROP TABLE _incoming_hashed")
-    new = int(con.execute(
-        "SELECT count(*) FROM record_versions WHERE _ingest_id = ?", [ingest_id]
-    ).fetchall()[0][0])
+    new = int(
+        con.execute(
+            "SELECT count(*) FROM record_versions WHERE _ingest_id = ?", [ingest_id]
+        ).fetchall()[0][0]
+    )
     after = source.next_position()
     if after is not None:
         con.execute(
             "INSERT INTO source_positions VALUES (?, ?, ?, ?) ON CONFLICT (source_key) "
-            "DO UPDATE SET position = excluded.position, updated_at = excluded.updated_at",
+            "DO UPDATE SET position = excluded.position, "
+            "updated_at = excluded.updated_at",
             [source.key, source.kind, json.dumps(after.data, default=str), started],
         )
     con.execute(
         "INSERT INTO ingest_log VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [ingest_id, source.key, started, datetime.now(UTC), read, new, read - new,
-         first, seq - 1],
+        [
+            ingest_id,
+            source.key,
+            started,
+            datetime.now(UTC),
+            read,
+            new,
+            read - new,
+            first,
+            seq - 1,
+        ],
     )
     logger.info(
         "ingested source=%s read=%d new=%d unchanged=%d",
-        source.describe(), read, new, read - new,
+        source.describe(),
+        read,
+        new,
+        read - new,
     )
     return IngestResult(source.describe(), read, new, read - new, skipped=False)

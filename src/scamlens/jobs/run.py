@@ -74,7 +74,11 @@ class RunReport:
 
 
 def bootstrap_platform(
-    settings: Settings, *, days: int = 7, per_day: int = 20_000, today: date | None = None
+    settings: Settings,
+    *,
+    days: int = 7,
+    per_day: int = 20_000,
+    today: date | None = None,
 ) -> Path:
     """Simulate a platform database of the last ``days`` days in the data folder."""
     from scamlens.simulate import SimConfig, write_db
@@ -110,7 +114,9 @@ def _write_outputs(
             path = out_dir / f"daily_by_{dim}{suffix}"
             write_indicators(counts, path, ["day", dim])
             written.append(str(path))
-    quarantine = con.sql("SELECT * FROM quarantine ORDER BY read_order").to_arrow_table()
+    quarantine = con.sql(
+        "SELECT * FROM quarantine ORDER BY read_order"
+    ).to_arrow_table()
     for path in (out_dir / "quarantine.parquet", run_dir / "quarantine.csv"):
         write_table(quarantine, path)
         written.append(str(path))

@@ -71,4 +71,6 @@ def pseudonym_sql(key: bytes, expr: str) -> str:
     inner, outer = _pads(key)
     message = f"encode({_normalise_sql(expr)})"
     inner_hash = f"unhex(sha256(unhex('{inner}') || {message}))"
-    return f"substr(sha256(unhex('{outer}') || {inner_hash}), 1, {PSEUDONYM_HEX_DIGITS})"
+    return (
+        f"substr(sha256(unhex('{outer}') || {inner_hash}), 1, {PSEUDONYM_HEX_DIGITS})"
+    )

@@ -63,7 +63,9 @@ def _write_csv(table: pa.Table, path: Path) -> None:
     tmp.replace(path)
 
 
-def _write_xlsx(table: pa.Table, path: Path, sheets: dict[str, pa.Table] | None) -> None:
+def _write_xlsx(
+    table: pa.Table, path: Path, sheets: dict[str, pa.Table] | None
+) -> None:
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
@@ -103,7 +105,9 @@ def write_table(
         elif suffix == ".json":
             tmp = _atomic(path)
             tmp.write_text(
-                json.dumps(table.to_pylist(), ensure_ascii=False, default=str, indent=1),
+                json.dumps(
+                    table.to_pylist(), ensure_ascii=False, default=str, indent=1
+                ),
                 encoding="utf-8",
             )
             tmp.replace(path)
@@ -113,7 +117,9 @@ def write_table(
                 f"{', '.join(FORMATS)}"
             )
     except OSError as exc:
-        raise UserError(f"cannot write `{path}`: {exc.strerror}; check the folder") from None
+        raise UserError(
+            f"cannot write `{path}`: {exc.strerror}; check the folder"
+        ) from None
     logger.info("wrote %s rows to %s", table.num_rows, path)
     return path
 
@@ -137,5 +143,8 @@ def write_indicators(
 
 
 def _counts(counts: pa.Table) -> list[str]:
-    return [c for c in ("initiated", "succeeded", "accurate", "victims", "publicity")
-            if c in counts.column_names]
+    return [
+        c
+        for c in ("initiated", "succeeded", "accurate", "victims", "publicity")
+        if c in counts.column_names
+    ]

@@ -80,7 +80,9 @@ class Source(ABC):
         return None
 
 
-def text_columns(names: list[str], mapping: Mapping[str, str] | None = None) -> list[str]:
+def text_columns(
+    names: list[str], mapping: Mapping[str, str] | None = None
+) -> list[str]:
     """Apply an optional rename ``mapping`` (source name → contract name)."""
     if not mapping:
         return names

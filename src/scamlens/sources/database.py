@@ -6,10 +6,10 @@ are incremental: the position remembers the greatest value of the incremental co
 integer primary key (or SQLite rowid); the next read asks for rows with an
 incremental value at least that great, or none at all (a row without it cannot be
 placed, so it is read every time), or inserted since (a key above the remembered
-one: platforms do not always stamp ``updated_at`` in insertion order). Each row carries its primary key (``_row_key``), so the warehouse
-recognises a row it has already stored and does not take it for a new version. Rows come in the order of the
-incremental column, then of the primary key, so "read later" means the same thing on
-every database.
+one: platforms do not always stamp ``updated_at`` in insertion order). Each row
+carries its primary key (``_row_key``), so the warehouse recognises a row it has
+already stored and does not take it for a new version. Rows come in the order of the
+primary key (or rowid), so "read later" means the same thing on every database.
 """
 
 from __future__ import annotations
@@ -116,8 +116,11 @@ class DatabaseSource(Source):
     def size_hint(self) -> int | None:
         try:
             with self.engine.connect() as con:
-                return int(con.execute(sa.select(sa.func.count()).select_from(self.table))
-                           .scalar_one())
+                return int(
+                    con.execute(
+                        sa.select(sa.func.count()).select_from(self.table)
+                    ).scalar_one()
+                )
         except SQLAlchemyError:
             return None
 
@@ -182,9 +185,7 @@ class DatabaseSource(Source):
                         [None] * len(rows),
                     )
                     if keys:
-                        row_keys = [
-                            json.dumps([str(r[k]) for k in keys]) for r in rows
-                        ]
+                        row_keys = [json.dumps([str(r[k]) for k in keys]) for r in rows]
                         batch = batch.append_column(
                             "_row_key", pa.array(row_keys, pa.string())
                         )

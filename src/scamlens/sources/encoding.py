@@ -29,7 +29,8 @@ def normalise_encoding(name: str) -> str:
         canonical = codecs.lookup(name).name
     except LookupError:
         raise SourceError(
-            f"unknown encoding `{name}`; use a Python codec name such as utf-8 or gb18030"
+            f"unknown encoding `{name}`; use a Python codec name such as utf-8 "
+            "or gb18030"
         ) from None
     return "gb18030" if canonical in _GB_FAMILY else canonical
 

@@ -56,7 +56,9 @@ def _fingerprint(path: Path) -> dict[str, Any]:
 class FileSource(Source):
     """Common parts of file sources: existence checks and ingest fingerprints."""
 
-    def __init__(self, path: Path, *, chunk_rows: int, redactor: Redactor | None) -> None:
+    def __init__(
+        self, path: Path, *, chunk_rows: int, redactor: Redactor | None
+    ) -> None:
         self.path = Path(path)
         if not self.path.exists():
             raise SourceNotFound(
@@ -126,8 +128,10 @@ class CsvSource(FileSource):
             ) from None
         line = line.lstrip("\ufeff").rstrip("\r\n")
         if not line.strip():
-            raise SourceError(f"file `{self.path}` has an empty first line; "
-                              "the first line must be the header")
+            raise SourceError(
+                f"file `{self.path}` has an empty first line; "
+                "the first line must be the header"
+            )
         if self.delimiter is None:
             self.delimiter = detect_delimiter(line)
             if self.delimiter != ",":
@@ -203,7 +207,9 @@ class JsonLinesSource(FileSource):
         redactor: Redactor | None = None,
     ) -> None:
         super().__init__(path, chunk_rows=chunk_rows, redactor=redactor)
-        self.encoding = normalise_encoding(encoding) if encoding else detect_encoding(path)
+        self.encoding = (
+            normalise_encoding(encoding) if encoding else detect_encoding(path)
+        )
         self._check_first_record()
 
     def _check_first_record(self) -> None:
@@ -354,8 +360,9 @@ def file_source(
             redactor=redactor,
         )
     if name.endswith((".jsonl", ".ndjson", ".json")):
-        return JsonLinesSource(path, chunk_rows=chunk_rows, encoding=encoding,
-                               redactor=redactor)
+        return JsonLinesSource(
+            path, chunk_rows=chunk_rows, encoding=encoding, redactor=redactor
+        )
     if name.endswith((".parquet", ".pq")):
         return ParquetSource(path, chunk_rows=chunk_rows, redactor=redactor)
     raise SourceError(

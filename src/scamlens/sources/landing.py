@@ -75,7 +75,9 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
-def to_text_batch(rows: Sequence[dict[str, object]], malformed: Sequence[str | None]) -> pa.Table:
+def to_text_batch(
+    rows: Sequence[dict[str, object]], malformed: Sequence[str | None]
+) -> pa.Table:
     """Build a text batch from parsed rows (for JSON Lines and databases).
 
     ``malformed[i]`` is the redacted raw text of row ``i`` when it could not be read
@@ -90,7 +92,9 @@ def to_text_batch(rows: Sequence[dict[str, object]], malformed: Sequence[str | N
         for name, value in row.items():
             if name not in columns:
                 other[name] = value
-        extras.append(json.dumps(other, ensure_ascii=False, default=str) if other else None)
+        extras.append(
+            json.dumps(other, ensure_ascii=False, default=str) if other else None
+        )
     table = {name: pa.array(values, pa.string()) for name, values in columns.items()}
     table["extras"] = pa.array(extras, pa.string())
     table["_malformed"] = pa.array(list(malformed), pa.string())

@@ -68,7 +68,7 @@ def ensure_alerts_table(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def insert_alerts(con: duckdb.DuckDBPyConnection, alerts: pa.Table) -> int:
-    """Insert ``alerts`` (shaped like :data:`ALERT_SCHEMA`); return how many were new."""
+    """Insert ``alerts`` (shaped as :data:`ALERT_SCHEMA`); return how many are new."""
     ensure_alerts_table(con)
     if alerts.num_rows == 0:
         return 0
