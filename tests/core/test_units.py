@@ -1,0 +1,142 @@
+"""Unit tests of the small pieces the batch core is made of."""
+
+from __future__ import annotations
+
+import importlib
+import math
+import stat
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from scipy import stats
+
+from scamlens.errors import ConfigError, UsageError
+from scamlens.indicators import INDICATOR_NAMES, parse_dimensions, wilson_interval
+from scamlens.indicators.rates import with_rates
+from scamlens.privacy import normalise_phone, pseudonym, pseudonym_sql, resolve_key
+from scamlens.privacy.redact import Redactor
+from scamlens.settings import SETTINGS, Settings, _check_declared, load_settings
+
+
+@given(
+    key=st.binary(min_size=16, max_size=100),
+    phone=st.text(alphabet="0123456789+- ()", max_size=20),
+)
+def test_pseudonym_in_sql_equals_python(key: bytes, phone: str) -> None:
+    con = duckdb.connect()
+    literal = "'" + phone.replace("'", "''") + "'"
+    got = con.execute(f"SELECT {pseudonym_sql(key, literal)}").fetchall()[0][0]
+    assert got == pseudonym(key, phone)
+
+
+def test_phone_forms_of_one_number_share_a_pseudonym() -> None:
+    forms = ["13800138000", "+86 138-0013-8000", "0086 13800138000", "138 0013 8000"]
+    assert {normalise_phone(f) for f in forms} == {"13800138000"}
+    key = b"k" * 32
+    assert len({pseudonym(key, f) for f in forms}) == 1
+    assert pseudonym(key, forms[0]) != pseudonym(b"j" * 32, forms[0])
+
+
+def test_redactor_replaces_numbers_in_text() -> None:
+    text = Redactor(b"k" * 32).redact("回拨 13800138000 或 +86 139 0013 9000，订单号 12345")
+    assert "13800138000" not in text and "139 0013 9000" not in text
+    assert text.count("<phone:") == 2 and "12345" in text
+
+
+def test_generated_key_is_private_and_stable(tmp_path: Path, caplog) -> None:
+    settings = Settings(data_dir=tmp_path)
+    first = resolve_key(settings)
+    assert "no pseudonymisation key configured" in caplog.text
+    assert resolve_key(settings) == first
+    mode = (tmp_path / "pseudonym.key").stat().st_mode
+    assert stat.S_IMODE(mode) == 0o600
+
+
+def test_short_configured_key_is_refused() -> None:
+    with pytest.raises(ConfigError, match="at least 16"):
+        resolve_key(Settings(hmac_key="short"))
+
+
+@pytest.mark.parametrize(
+    ("k", "n"), [(0, 10), (3, 10), (10, 10), (1, 1), (47, 120), (500, 1000)]
+)
+def test_wilson_interval_matches_scipy(k: int, n: int) -> None:
+    lower, upper = wilson_interval(np.array([k]), np.array([n]))
+    ci = stats.binomtest(k, n).proportion_ci(confidence_level=0.95, method="wilson")
+    assert lower[0] == pytest.approx(ci.low, abs=1e-9)
+    assert upper[0] == pytest.approx(ci.high, abs=1e-9)
+
+
+def test_rates_are_null_when_the_denominator_is_zero() -> None:
+    counts = pa.table({
+        "channel": ["sms", "voice"],
+        "initiated": [4, 3],
+        "succeeded": [0, 2],
+        "accurate": [0, 1],
+        "victims": [0, 0],
+        "publicity": [0, 2],
+    })
+    table = with_rates(counts, intervals=True)
+    assert table.column_names[: 1 + len(INDICATOR_NAMES)] == ["channel", *INDICATOR_NAMES]
+    sms, voice = table.to_pylist()
+    assert sms["success_rate"] == 0.0
+    assert sms["accuracy_rate"] is None and sms["victim_rate"] is None
+    assert sms["publicity_rate_lower"] is None
+    assert voice["accuracy_rate"] == 0.5 and voice["victim_rate"] == 0.0
+    assert 0 < voice["victim_rate_upper"] < 1
+    assert not math.isnan(voice["success_rate_lower"])
+
+
+def test_dimension_names_are_checked() -> None:
+    assert parse_dimensions("day, region_code") == ("day", "region_code")
+    with pytest.raises(UsageError, match="unknown dimension `planet`"):
+        parse_dimensions("day,planet")
+    with pytest.raises(UsageError, match="more than once"):
+        parse_dimensions("day,day")
+
+
+def test_settings_come_from_file_then_environment(tmp_path: Path) -> None:
+    config = tmp_path / "scamlens.toml"
+    config.write_text('[cleaning]\ndaily_cap = 5\nmax_talk_seconds = 100\n')
+    settings = load_settings(
+        config=config, env={"SCAMLENS_DAILY_CAP": "7"}, data_dir=tmp_path
+    )
+    assert settings.cleaning.daily_cap == 7
+    assert settings.cleaning.max_talk_seconds == 100.0
+    with pytest.raises(ConfigError, match="unknown setting `cleaning.cap`"):
+        config.write_text("[cleaning]\ncap = 5\n")
+        load_settings(config=config, env={})
+    with pytest.raises(ConfigError, match="`abc`"):
+        load_settings(env={"SCAMLENS_DAILY_CAP": "abc"})
+    with pytest.raises(ConfigError, match="cannot be switched off"):
+        from scamlens.cleaning import active_rules
+
+        active_rules(load_settings(env={"SCAMLENS_DISABLED_RULES": "bad_value"}).cleaning)
+
+
+def test_every_setting_is_declared_with_an_environment_variable() -> None:
+    _check_declared()
+    assert len({s.env for s in SETTINGS}) == len(SETTINGS)
+
+
+def test_data_dictionary_document_is_current() -> None:
+    from scamlens.contract.dictionary import dictionary_markdown
+
+    doc = Path(__file__).parents[2] / "docs" / "data-dictionary.md"
+    assert doc.read_text(encoding="utf-8") == dictionary_markdown()
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["scamlens.contract", "scamlens.indicators", "scamlens.cleaning", "scamlens.privacy",
+     "scamlens.sources", "scamlens.warehouse"],
+)
+def test_public_names_are_exported(module: str) -> None:
+    package = importlib.import_module(module)
+    for name in package.__all__:
+        assert hasattr(package, name), name
