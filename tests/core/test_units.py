@@ -43,7 +43,9 @@ def test_phone_forms_of_one_number_share_a_pseudonym() -> None:
 
 
 def test_redactor_replaces_numbers_in_text() -> None:
-    text = Redactor(b"k" * 32).redact("回拨 13800138000 或 +86 139 0013 9000，订单号 12345")
+    text = Redactor(b"k" * 32).redact(
+        "回拨 13800138000 或 +86 139 0013 9000，订单号 12345"
+    )
     assert "13800138000" not in text and "139 0013 9000" not in text
     assert text.count("<phone:") == 2 and "12345" in text
 
@@ -73,16 +75,21 @@ def test_wilson_interval_matches_scipy(k: int, n: int) -> None:
 
 
 def test_rates_are_null_when_the_denominator_is_zero() -> None:
-    counts = pa.table({
-        "channel": ["sms", "voice"],
-        "initiated": [4, 3],
-        "succeeded": [0, 2],
-        "accurate": [0, 1],
-        "victims": [0, 0],
-        "publicity": [0, 2],
-    })
+    counts = pa.table(
+        {
+            "channel": ["sms", "voice"],
+            "initiated": [4, 3],
+            "succeeded": [0, 2],
+            "accurate": [0, 1],
+            "victims": [0, 0],
+            "publicity": [0, 2],
+        }
+    )
     table = with_rates(counts, intervals=True)
-    assert table.column_names[: 1 + len(INDICATOR_NAMES)] == ["channel", *INDICATOR_NAMES]
+    assert table.column_names[: 1 + len(INDICATOR_NAMES)] == [
+        "channel",
+        *INDICATOR_NAMES,
+    ]
     sms, voice = table.to_pylist()
     assert sms["success_rate"] == 0.0
     assert sms["accuracy_rate"] is None and sms["victim_rate"] is None
@@ -102,7 +109,7 @@ def test_dimension_names_are_checked() -> None:
 
 def test_settings_come_from_file_then_environment(tmp_path: Path) -> None:
     config = tmp_path / "scamlens.toml"
-    config.write_text('[cleaning]\ndaily_cap = 5\nmax_talk_seconds = 100\n')
+    config.write_text("[cleaning]\ndaily_cap = 5\nmax_talk_seconds = 100\n")
     settings = load_settings(
         config=config, env={"SCAMLENS_DAILY_CAP": "7"}, data_dir=tmp_path
     )
@@ -116,7 +123,9 @@ def test_settings_come_from_file_then_environment(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="cannot be switched off"):
         from scamlens.cleaning import active_rules
 
-        active_rules(load_settings(env={"SCAMLENS_DISABLED_RULES": "bad_value"}).cleaning)
+        active_rules(
+            load_settings(env={"SCAMLENS_DISABLED_RULES": "bad_value"}).cleaning
+        )
 
 
 def test_every_setting_is_declared_with_an_environment_variable() -> None:
@@ -133,8 +142,14 @@ def test_data_dictionary_document_is_current() -> None:
 
 @pytest.mark.parametrize(
     "module",
-    ["scamlens.contract", "scamlens.indicators", "scamlens.cleaning", "scamlens.privacy",
-     "scamlens.sources", "scamlens.warehouse"],
+    [
+        "scamlens.contract",
+        "scamlens.indicators",
+        "scamlens.cleaning",
+        "scamlens.privacy",
+        "scamlens.sources",
+        "scamlens.warehouse",
+    ],
 )
 def test_public_names_are_exported(module: str) -> None:
     package = importlib.import_module(module)
