@@ -15,8 +15,11 @@ import pytest
 import sqlalchemy as sa
 
 from scamlens.contract import COLUMN_NAMES, COLUMNS, Kind
+from scamlens.jobs.ingest import ingest
 from scamlens.jobs.metrics import compute_metrics
+from scamlens.jobs.refresh import refresh
 from scamlens.settings import Settings
+from scamlens.warehouse import connect
 from scamlens.sources import CsvSource, DatabaseSource, JsonLinesSource, ParquetSource
 from tests.core.reference import _time
 from tests.core.samples import messy_rows, typed
@@ -135,6 +138,20 @@ def test_typed_parquet_equals_csv(tmp_path, settings) -> None:
     parquet = tmp_path / "typed.parquet"
     pq.write_table(pa.table(arrays), parquet)
     assert _results(ParquetSource(parquet), settings) == expected
+    # The warehouse reads typed Parquet as text batches: same numbers again.
+    con = connect(settings.warehouse_path)
+    try:
+        ingest(con, ParquetSource(parquet), settings.hmac_key.encode())
+        report = refresh(con, settings.cleaning, AS_OF)
+        daily = con.sql(
+            "SELECT day, region_code, sum(initiated) AS initiated, sum(succeeded) AS "
+            "succeeded, sum(accurate) AS accurate, sum(victims) AS victims, "
+            "sum(publicity) AS publicity FROM daily_counts GROUP BY ALL ORDER BY ALL"
+        ).to_arrow_table().to_pylist()
+    finally:
+        con.close()
+    assert report.as_dict() == expected["report"]
+    assert daily == expected["day,region_code"]
 
 
 def test_sqlite_equals_csv(rows, tmp_path, settings, expected) -> None:

@@ -85,7 +85,12 @@ def bootstrap_platform(
 
     today = today or datetime.now(ZoneInfo(TIMEZONE)).date()
     config = SimConfig(
-        start=today - timedelta(days=days), days=days, per_day=per_day, anomalies=True
+        start=today - timedelta(days=days),
+        days=days,
+        per_day=per_day,
+        anomalies=True,
+        daily_cap=settings.cleaning.daily_cap,
+        max_talk_seconds=settings.cleaning.max_talk_seconds,
     )
     path = (settings.data_dir / PLATFORM_DB).resolve()
     write_db(config, f"sqlite:///{path}", table=PLATFORM_TABLE)

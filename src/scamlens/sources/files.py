@@ -321,9 +321,10 @@ def _as_text(table: pa.Table) -> pa.Table:
             if column.type.tz is None:
                 text = pc.strftime(column, format="%Y-%m-%dT%H:%M:%S")
             else:
+                # %S carries the fraction of a second in Arrow's strftime.
                 text = pc.strftime(
                     column.cast(pa.timestamp("us", tz="UTC")),
-                    format="%Y-%m-%dT%H:%M:%S.%f+00:00",
+                    format="%Y-%m-%dT%H:%M:%S+00:00",
                 )
         elif pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
             text = column
