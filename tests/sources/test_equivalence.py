@@ -19,8 +19,8 @@ from scamlens.jobs.ingest import ingest
 from scamlens.jobs.metrics import compute_metrics
 from scamlens.jobs.refresh import refresh
 from scamlens.settings import Settings
-from scamlens.warehouse import connect
 from scamlens.sources import CsvSource, DatabaseSource, JsonLinesSource, ParquetSource
+from scamlens.warehouse import connect
 from tests.core.reference import _time
 from tests.core.samples import messy_rows, typed
 from tests.core.strategies import write_csv
@@ -143,11 +143,15 @@ def test_typed_parquet_equals_csv(tmp_path, settings) -> None:
     try:
         ingest(con, ParquetSource(parquet), settings.hmac_key.encode())
         report = refresh(con, settings.cleaning, AS_OF)
-        daily = con.sql(
-            "SELECT day, region_code, sum(initiated) AS initiated, sum(succeeded) AS "
-            "succeeded, sum(accurate) AS accurate, sum(victims) AS victims, "
-            "sum(publicity) AS publicity FROM daily_counts GROUP BY ALL ORDER BY ALL"
-        ).to_arrow_table().to_pylist()
+        daily = (
+            con.sql(
+                "SELECT day, region_code, sum(initiated) AS initiated, sum(succeeded) AS "
+                "succeeded, sum(accurate) AS accurate, sum(victims) AS victims, "
+                "sum(publicity) AS publicity FROM daily_counts GROUP BY ALL ORDER BY ALL"
+            )
+            .to_arrow_table()
+            .to_pylist()
+        )
     finally:
         con.close()
     assert report.as_dict() == expected["report"]
