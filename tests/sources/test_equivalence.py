@@ -15,6 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from scamlens.contract import COLUMN_NAMES, COLUMNS, Kind
+from scamlens.indicators import COUNT_NAMES
 from scamlens.jobs.ingest import ingest
 from scamlens.jobs.metrics import compute_metrics
 from scamlens.jobs.refresh import refresh
@@ -143,11 +144,11 @@ def test_typed_parquet_equals_csv(tmp_path, settings) -> None:
     try:
         ingest(con, ParquetSource(parquet), settings.hmac_key.encode())
         report = refresh(con, settings.cleaning, AS_OF)
+        sums = ", ".join(f"sum({c}) AS {c}" for c in COUNT_NAMES)
         daily = (
             con.sql(
-                "SELECT day, region_code, sum(initiated) AS initiated, sum(succeeded) AS "
-                "succeeded, sum(accurate) AS accurate, sum(victims) AS victims, "
-                "sum(publicity) AS publicity FROM daily_counts GROUP BY ALL ORDER BY ALL"
+                f"SELECT day, region_code, {sums} FROM daily_counts "
+                "GROUP BY ALL ORDER BY ALL"
             )
             .to_arrow_table()
             .to_pylist()
@@ -176,3 +177,66 @@ def test_database_servers_equal_csv(server, rows, settings, expected) -> None:
         assert _results(source, settings) == expected
     finally:
         _drop(url, table)
+
+
+@pytest.mark.services
+def test_incremental_read_of_a_timestamptz_column(settings) -> None:
+    """A high-water mark on a typed timestamp column survives the JSON position."""
+    url = SERVERS["postgresql"]
+    table = f"scamlens_inc_{uuid.uuid4().hex[:8]}"
+    engine = sa.create_engine(url)
+    meta = sa.MetaData()
+    columns = [sa.Column("row_id", sa.Integer, primary_key=True, autoincrement=True)]
+    columns += [
+        sa.Column(n, sa.DateTime(timezone=True) if n == "updated_at" else sa.Text)
+        for n in COLUMN_NAMES
+    ]
+    target = sa.Table(table, meta, *columns)
+    meta.create_all(engine)
+    base = dict(
+        messy_rows(1, seed=3)[0],
+        outreach_id="x1",
+        channel="voice",
+        module="warning",
+        region_code="330106",
+        connected="true",
+        initiated_at="2026-12-01 08:00:00",
+        phone="13800138000",
+    )
+    try:
+        with engine.begin() as con:
+            con.execute(
+                target.insert(),
+                [
+                    {
+                        **base,
+                        "updated_at": datetime(
+                            2026, 12, 1, 9, tzinfo=ZoneInfo("Asia/Shanghai")
+                        ),
+                    }
+                ],
+            )
+        first = DatabaseSource(url, table)
+        assert sum(b.num_rows for b in first.batches(None)) == 1
+        position = first.next_position()
+        with engine.begin() as con:
+            con.execute(
+                target.insert(),
+                [
+                    {
+                        **base,
+                        "outreach_id": "x2",
+                        "updated_at": datetime(
+                            2026, 12, 1, 10, tzinfo=ZoneInfo("Asia/Shanghai")
+                        ),
+                    }
+                ],
+            )
+        second = DatabaseSource(url, table)
+        ids = [
+            r["outreach_id"] for b in second.batches(position) for r in b.to_pylist()
+        ]
+        assert "x2" in ids
+    finally:
+        _drop(url, table)
+        engine.dispose()

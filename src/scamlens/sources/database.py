@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 
 import pyarrow as pa
@@ -36,6 +37,21 @@ from scamlens.sources.landing import to_text_batch
 __all__ = ["DatabaseSource", "is_database_url", "safe_url"]
 
 logger = logging.getLogger(__name__)
+
+
+def _typed(mark: Any, column: sa.Column[Any]) -> Any:
+    """The stored high-water mark as a value of the column's own type.
+
+    Positions are kept as JSON, so a timestamp mark comes back as text; comparing a
+    ``timestamptz`` column with text fails on PostgreSQL.
+    """
+    if isinstance(mark, str) and isinstance(column.type, sa.DateTime | sa.Date):
+        try:
+            value = datetime.fromisoformat(mark)
+        except ValueError:
+            return mark
+        return value.date() if type(column.type) is sa.Date else value
+    return mark
 
 
 def is_database_url(text: str) -> bool:
@@ -145,7 +161,7 @@ class DatabaseSource(Source):
             self._previous = position.data["high"]
             self._previous_row = position.data.get("row_high")
             assert column is not None
-            conditions = [column >= self._previous, column.is_(None)]
+            conditions = [column >= _typed(self._previous, column), column.is_(None)]
             counter = self._row_counter()
             if counter is not None and self._previous_row is not None:
                 # Rows inserted since the last read, whatever their updated_at says.
