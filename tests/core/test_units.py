@@ -11,7 +11,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
@@ -23,6 +23,7 @@ from scamlens.privacy.redact import Redactor
 from scamlens.settings import SETTINGS, Settings, _check_declared, load_settings
 
 
+@settings(deadline=None)
 @given(
     key=st.binary(min_size=16, max_size=100),
     phone=st.text(alphabet="0123456789+- ()", max_size=20),
