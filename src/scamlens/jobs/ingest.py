@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 import duckdb
 
 from scamlens.cleaning.parse import quote
+from scamlens.jobs.labelling import Labeller
 from scamlens.privacy.redact import Redactor
 from scamlens.sources import Position, Source, create_landing, insert_batch
 from scamlens.sources.files import FileSource
@@ -59,8 +60,12 @@ def ingest(
     key: bytes,
     *,
     progress: object = None,
+    labeller: Labeller | None = None,
 ) -> IngestResult:
-    """Read what is new in ``source`` into ``record_versions``."""
+    """Read what is new in ``source`` into ``record_versions``.
+
+    ``labeller`` (see :mod:`scamlens.jobs.labelling`) fills empty outcome flags.
+    """
     ensure_schema(con)
     position = _load_position(con, source.key)
     if isinstance(source, FileSource) and source.already_read(position):
@@ -69,7 +74,9 @@ def ingest(
     started = datetime.now(UTC)
     con.execute("BEGIN TRANSACTION")
     try:
-        result = _ingest_in_transaction(con, source, key, position, started, progress)
+        result = _ingest_in_transaction(
+            con, source, key, position, started, progress, labeller
+        )
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
@@ -86,6 +93,7 @@ def _ingest_in_transaction(
     position: Position | None,
     started: datetime,
     progress: object,
+    labeller: Labeller | None,
 ) -> IngestResult:
     con.execute(f"DROP TABLE IF EXISTS {_STAGE}")
     create_landing(con, _STAGE, temp=True)
@@ -102,6 +110,8 @@ def _ingest_in_transaction(
     redactor = Redactor(key)
     seq = first
     for batch in source.batches(position):
+        if labeller is not None:
+            batch = labeller(batch)
         seq += insert_batch(
             con, _STAGE, batch, key=key, first_seq=seq, redactor=redactor
         )

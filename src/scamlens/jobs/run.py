@@ -23,6 +23,7 @@ from scamlens.cleaning.report import CleaningReport
 from scamlens.errors import SourceNotFound
 from scamlens.indicators.duckdb_sql import counts_sql
 from scamlens.jobs.ingest import IngestResult, ingest
+from scamlens.jobs.labelling import labeller_for
 from scamlens.jobs.refresh import refresh
 from scamlens.privacy import resolve_key
 from scamlens.reports.writers import write_indicators, write_table
@@ -158,7 +159,9 @@ def run_job(
     con = connect(settings.warehouse_path, settings.engine)
     try:
         ensure_schema(con)
-        result: IngestResult = ingest(con, source, key, progress=progress)
+        result: IngestResult = ingest(
+            con, source, key, progress=progress, labeller=labeller_for(settings, con)
+        )
         report: CleaningReport = refresh(con, settings.cleaning, as_of)
         run_id = started.strftime("%Y%m%dT%H%M%S%fZ")
         run_dir = settings.data_dir / "runs" / run_id
