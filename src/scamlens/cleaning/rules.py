@@ -25,6 +25,7 @@ __all__ = [
     "RULES",
     "Rule",
     "active_rules",
+    "duckdb_timestamp",
     "reason_sql",
     "SUPERSEDED",
 ]
@@ -40,14 +41,17 @@ class Rule:
     zh: str
     en: str
     failing: Callable[[CleaningSettings, str], str] | None
-    """None for set-based rules, which the pipeline applies itself."""
+    """None for set-based rules, which the pipeline applies itself. The second
+    argument is the run's as-of time, already written as a timestamp literal of the
+    target SQL dialect (see :func:`reason_sql`), so predicates stay dialect-neutral."""
     detail: str
     """SQL giving the field the reason is about, for the quarantine's ``detail``."""
     mandatory: bool = False
 
 
-def _ts(as_of: str) -> str:
-    return f"TIMESTAMPTZ '{as_of}'"
+def duckdb_timestamp(as_of: datetime) -> str:
+    """``as_of`` as a DuckDB TIMESTAMPTZ literal: the default dialect of the rules."""
+    return f"TIMESTAMPTZ '{as_of.isoformat()}'"
 
 
 RULES: tuple[Rule, ...] = (
@@ -82,7 +86,7 @@ RULES: tuple[Rule, ...] = (
         "future_time",
         "发起时间晚于本次运行的截止时间（--as-of）",
         "initiated_at is later than the run's --as-of time.",
-        lambda s, a: f"initiated_at > {_ts(a)}",
+        lambda s, a: f"initiated_at > {a}",
         "'initiated_at'",
     ),
     Rule(
@@ -143,9 +147,18 @@ def active_rules(settings: CleaningSettings) -> tuple[Rule, ...]:
     return tuple(r for r in RULES if r.code not in settings.disabled_rules)
 
 
-def reason_sql(settings: CleaningSettings, as_of: datetime) -> tuple[str, str]:
-    """SQL for the first failing row rule's code and its detail (NULL when passing)."""
-    stamp = as_of.isoformat()
+def reason_sql(
+    settings: CleaningSettings,
+    as_of: datetime,
+    *,
+    timestamp_literal: Callable[[datetime], str] = duckdb_timestamp,
+) -> tuple[str, str]:
+    """SQL for the first failing row rule's code and its detail (NULL when passing).
+
+    The predicates are portable SQL; only the as-of literal differs between engines,
+    and ``timestamp_literal`` renders it (Spark passes its own).
+    """
+    stamp = timestamp_literal(as_of)
     reason, detail = [], []
     for rule in active_rules(settings):
         if rule.failing is None:
