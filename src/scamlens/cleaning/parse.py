@@ -4,20 +4,47 @@ or does not parse.
 A source column arrives either as text (CSV, JSON Lines, databases) or already typed
 (Parquet). For text, every value is trimmed, and an empty string is the same as no
 value. For typed columns the cheap path applies: a BOOLEAN, TIMESTAMP or DOUBLE is
-used as it is, with no round trip through text.
+used as it is, with no round trip through text, and the checks that cannot fail for
+it (a present BOOLEAN always "parses") are not rendered at all.
 
 The parsed relation has, per contract column, the typed value, and two extra
 columns: ``missing_field`` (the first required field that is empty) and ``bad_field``
 (the first field whose value is present but unusable). The cleaning rules read them.
+
+Speed notes (the batch benchmark runs this over every row of a file):
+
+* DuckDB evaluates a scalar function of a dictionary-encoded column (enum codes and
+  region codes in Parquet) once per distinct value, but evaluates ``IN`` lists and
+  ``CASE`` comparisons once per row. Enum and bool spellings are therefore looked up
+  in a ``MAP`` keyed by ``lower(trim(value))`` (one scalar chain), and region codes
+  take a fast path when the raw value already is six digits.
+* The local day is plain arithmetic (UTC+8) for instants since 1992, when
+  Asia/Shanghai time has had a fixed offset; the time-zone cast is kept for older
+  ones. Both give the same date.
+* Callers that check some required fields elsewhere (the counting pass checks the id
+  and the citizen in its narrow candidate scan) can leave those columns out; the
+  columns that are not asked for are not read at all.
+* ``regexp_full_match`` in a condition is evaluated per row, ``GLOB`` is cheap: the
+  six-digit test of region codes is a GLOB.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 
 from scamlens.contract import ALIASES, BOOL_FALSE, BOOL_TRUE, COLUMNS, Kind, column
 
-__all__ = ["PARSED_COLUMNS", "parsed_select", "quote", "value_sql"]
+__all__ = [
+    "PARSED_COLUMNS",
+    "Citizen",
+    "can_be_bad",
+    "local_day_sql",
+    "parsed_select",
+    "quote",
+    "stored_citizen",
+    "value_sql",
+]
 
 # Typed columns produced by the parse step, in this order.
 PARSED_COLUMNS: tuple[str, ...] = (
@@ -57,6 +84,9 @@ _NUMERIC_TYPES = (
     "DOUBLE",
     "REAL",
 )
+# Asia/Shanghai has kept UTC+8 since September 1991.
+_FIXED_OFFSET_SINCE = "TIMESTAMPTZ '1992-01-01 00:00:00+08'"
+_NOT_CHECKED = ("phone", "citizen_id", "outreach_id", "lead_id", "transcript")
 
 
 def quote(name: str) -> str:
@@ -66,10 +96,6 @@ def quote(name: str) -> str:
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-def _in_list(values: tuple[str, ...] | list[str]) -> str:
-    return "(" + ", ".join(_literal(v) for v in values) + ")"
 
 
 def _is_text(sql_type: str) -> bool:
@@ -85,10 +111,23 @@ def _is_timestamp(sql_type: str) -> bool:
     return sql_type.upper().startswith("TIMESTAMP") or sql_type.upper() == "DATE"
 
 
+def local_day_sql(ts: str) -> str:
+    """The Asia/Shanghai date of the TIMESTAMPTZ ``ts`` (same as a cast to DATE)."""
+    return (
+        f"(CASE WHEN {ts} >= {_FIXED_OFFSET_SINCE} AND isfinite({ts}) THEN "
+        f"DATE '1970-01-01' + CAST((epoch_us({ts}) + 28800000000) // 86400000000 "
+        f"AS INTEGER) ELSE CAST({ts} AS DATE) END)"
+    )
+
+
+def _as_text(ref: str, sql_type: str) -> str:
+    return ref if _is_text(sql_type) else f"CAST({ref} AS VARCHAR)"
+
+
 def _trimmed(ref: str, sql_type: str) -> str:
     # DuckDB's trim() strips spaces; testing the two ends first avoids copying the
     # many values that have none.
-    value = ref if _is_text(sql_type) else f"CAST({ref} AS VARCHAR)"
+    value = _as_text(ref, sql_type)
     return (
         f"NULLIF(CASE WHEN {value} LIKE ' %' OR {value} LIKE '% ' "
         f"THEN trim({value}) ELSE {value} END, '')"
@@ -101,20 +140,20 @@ def _present(ref: str, sql_type: str) -> str:
     return f"({ref} IS NOT NULL)"
 
 
+def _map(mapping: Mapping[str, str]) -> str:
+    pairs = ", ".join(f"{_literal(k)}: {v}" for k, v in mapping.items())
+    return f"MAP {{{pairs}}}"
+
+
 def _enum_expr(name: str, ref: str, sql_type: str) -> str:
     codes = column(name).values
-    mapping = {code.lower(): code for code in codes}
-    mapping.update({alias.lower(): code for alias, code in ALIASES.get(name, {}).items()})
-    slow = " ".join(
-        f"WHEN {_literal(raw)} THEN {_literal(code)}" for raw, code in mapping.items()
+    # Codes match in any case and after trimming; an exact code maps to itself.
+    mapping = {code.lower(): _literal(code) for code in codes}
+    mapping.update(
+        {alias.lower(): _literal(code) for alias, code in ALIASES.get(name, {}).items()}
     )
-    value = ref if _is_text(sql_type) else f"CAST({ref} AS VARCHAR)"
-    # Exact codes are the common case: test them before any trimming or lower-casing.
-    return (
-        f"(CASE WHEN {value} IN {_in_list(list(codes))} THEN {value} "
-        f"WHEN {value} IS NULL THEN NULL "
-        f"ELSE (CASE lower(trim({value})) {slow} ELSE NULL END) END)"
-    )
+    value = _as_text(ref, sql_type)
+    return f"map_extract_value({_map(mapping)}, lower(trim({value})))"
 
 
 def _bool_expr(ref: str, sql_type: str) -> str:
@@ -122,34 +161,34 @@ def _bool_expr(ref: str, sql_type: str) -> str:
         return ref
     if _is_numeric(sql_type):
         return f"(CASE WHEN {ref} = 1 THEN true WHEN {ref} = 0 THEN false END)"
-    value = f"lower(trim(CAST({ref} AS VARCHAR)))"
-    return (
-        f"(CASE WHEN {value} IN {_in_list(BOOL_TRUE)} THEN true "
-        f"WHEN {value} IN {_in_list(BOOL_FALSE)} THEN false END)"
-    )
+    words = {w: "true" for w in BOOL_TRUE} | {w: "false" for w in BOOL_FALSE}
+    return f"map_extract_value({_map(words)}, lower(trim(CAST({ref} AS VARCHAR))))"
 
 
 def _number_expr(ref: str, sql_type: str) -> str:
     if _is_numeric(sql_type):
         return f"CAST({ref} AS DOUBLE)"
-    value = f"CAST({ref} AS VARCHAR)" if not _is_text(sql_type) else ref
-    return f"TRY_CAST(trim({value}) AS DOUBLE)"
+    return f"TRY_CAST(trim({_as_text(ref, sql_type)}) AS DOUBLE)"
 
 
 def _timestamp_expr(ref: str, sql_type: str) -> str:
     if _is_timestamp(sql_type):
         # A naive TIMESTAMP is local time: the session time zone is Asia/Shanghai.
         return f"CAST({ref} AS TIMESTAMPTZ)"
-    value = f"CAST({ref} AS VARCHAR)" if not _is_text(sql_type) else ref
-    return f"TRY_CAST(trim({value}) AS TIMESTAMPTZ)"
+    return f"TRY_CAST(trim({_as_text(ref, sql_type)}) AS TIMESTAMPTZ)"
 
 
 def _region_expr(ref: str, sql_type: str) -> str:
+    raw = _as_text(ref, sql_type)
     value = _trimmed(ref, sql_type)
     # Six digits exactly: the number it casts to, written back with zero padding,
     # must be the text itself (this rejects signs, spaces, 0x, 1_000, decimals).
+    # A raw value of six digits needs no trimming and passes: the fast path.
     number = f"TRY_CAST({value} AS UINTEGER)"
-    return f"(CASE WHEN lpad(CAST({number} AS VARCHAR), 6, '0') = {value} THEN {value} END)"
+    return (
+        f"(CASE WHEN {raw} GLOB '{'[0-9]' * 6}' THEN {raw} "
+        f"WHEN lpad(CAST({number} AS VARCHAR), 6, '0') = {value} THEN {value} END)"
+    )
 
 
 def _value_expr(name: str, ref: str, sql_type: str) -> str:
@@ -169,90 +208,163 @@ def _value_expr(name: str, ref: str, sql_type: str) -> str:
     raise AssertionError(f"unhandled column kind {kind!r}")
 
 
-def value_sql(name: str, types: Mapping[str, str]) -> str:
-    """The typed value of contract column ``name`` (NULL if the relation lacks it)."""
+def can_be_bad(name: str, sql_type: str) -> bool:
+    """Whether a present value of column ``name`` stored as ``sql_type`` may not parse.
+
+    A value that is natively a BOOLEAN, a number or a timestamp always parses into
+    its typed column; text, and numbers standing for booleans, may not.
+    """
+    kind = column(name).kind
+    upper = sql_type.upper()
+    if kind is Kind.BOOL:
+        return upper != "BOOLEAN"
+    if kind is Kind.NUMBER:
+        return not _is_numeric(sql_type)
+    if kind is Kind.TIMESTAMP:
+        return not _is_timestamp(sql_type)
+    return kind is not Kind.TEXT
+
+
+def value_sql(name: str, types: Mapping[str, str], ref: str | None = None) -> str:
+    """The typed value of contract column ``name`` (NULL if the relation lacks it).
+
+    ``ref`` is the SQL holding the raw value (default: the column itself).
+    """
     if name == "citizen_key":
-        return _trimmed("citizen_key", "VARCHAR")
+        return _trimmed(ref or "citizen_key", "VARCHAR")
     if name not in types:
         return "NULL"
-    return _value_expr(name, quote(name), types[name])
+    return _value_expr(name, ref or quote(name), types[name])
 
 
-def parsed_select(relation: str, types: Mapping[str, str]) -> str:
+@dataclass(frozen=True)
+class Citizen:
+    """How a relation gives the citizen key: its value and a cheap presence test.
+
+    Landing tables store the pseudonym in ``citizen_key``. A Parquet file scanned in
+    place defers pseudonymisation (see :mod:`scamlens.cleaning.citizens`): there the
+    value is an HMAC, far dearer than the presence test, and computed only for the
+    rows that select it.
+    """
+
+    value: str
+    present: str
+
+
+def stored_citizen() -> Citizen:
+    """The citizen of a relation with a stored ``citizen_key`` column."""
+    value = _trimmed("citizen_key", "VARCHAR")
+    return Citizen(value, f"({value} IS NOT NULL)")
+
+
+def parsed_select(
+    relation: str,
+    types: Mapping[str, str],
+    *,
+    citizen: Citizen | None = None,
+    columns: Collection[str] | None = None,
+    passthrough: Mapping[str, str] | None = None,
+) -> str:
     """SQL selecting typed contract columns and the parse verdicts from ``relation``.
 
     ``types`` maps each column of ``relation`` to its DuckDB type. The relation must
-    carry ``_seq`` (read order) and ``citizen_key`` (the pseudonym from the door);
-    absent optional contract columns are read as empty.
+    carry ``_seq`` (read order) and the citizen (``citizen_key``, or the columns
+    ``citizen`` reads); absent optional contract columns are read as empty.
+
+    ``columns`` (default: all of :data:`PARSED_COLUMNS`) limits the output to those
+    parsed columns; the others are not read and their checks are left out (a caller
+    leaving out a required column checks it elsewhere). ``passthrough`` maps output
+    names to columns of ``relation`` passed on as they are.
+
+    Three levels: the typed values (with the raw text of text columns alongside),
+    then presence — a text value that parsed is present, so the trimming test runs
+    only for the few that did not — then the defaults and the two verdict columns.
     """
-    inner: list[str] = [
+    citizen = citizen or stored_citizen()
+    wanted = set(PARSED_COLUMNS if columns is None else columns)
+    carried = ["_seq", "_malformed", *(quote(a) for a in (passthrough or {}))]
+    values = [
         "_seq",
         "_malformed" if "_malformed" in types else "NULL AS _malformed",
+        *(
+            f"{quote(raw)} AS {quote(alias)}"
+            for alias, raw in (passthrough or {}).items()
+        ),
     ]
-    checks_present: dict[str, str] = {}
+    presence: list[str] = []
+    present: dict[str, str] = {}
+    bad_parts: list[str] = []
     for col in COLUMNS:
-        if col.name in ("phone", "citizen_id"):
+        if col.name in ("phone", "citizen_id") or col.name not in wanted:
             continue
+        name = quote(col.name)
+        carried.append(name)
         if col.name not in types:
-            inner.append(f"NULL AS {quote(col.name)}")
-            checks_present[col.name] = "false"
+            values.append(f"NULL AS {name}")
+            present[col.name] = "false"
             continue
-        ref, sql_type = quote(col.name), types[col.name]
-        inner.append(f"{_value_expr(col.name, ref, sql_type)} AS {quote(col.name)}")
-        inner.append(f"{_present(ref, sql_type)} AS {quote('_has_' + col.name)}")
-        checks_present[col.name] = quote("_has_" + col.name)
-    inner.append(f"{_trimmed('citizen_key', 'VARCHAR')} AS citizen_key")
+        sql_type = types[col.name]
+        values.append(f"{_value_expr(col.name, name, sql_type)} AS {name}")
+        has = quote("_has_" + col.name)
+        if _is_text(sql_type) and col.kind is not Kind.TEXT:
+            raw = quote("_raw_" + col.name)
+            values.append(f"{name} AS {raw}")
+            present_raw = _present(raw, sql_type)
+            presence.append(
+                f"CASE WHEN {name} IS NOT NULL THEN true ELSE {present_raw} END "
+                f"AS {has}"
+            )
+        else:
+            # A native value is present when not NULL; a text column's value is its
+            # trimmed text, NULL exactly when absent.
+            presence.append(f"{name} IS NOT NULL AS {has}")
+        present[col.name] = has
+        if col.name not in _NOT_CHECKED and can_be_bad(col.name, sql_type):
+            bad_parts.append(f"WHEN {has} AND {name} IS NULL THEN {_literal(col.name)}")
+    if "citizen_key" in wanted:
+        values.append(f"{citizen.value} AS citizen_key")
+        values.append(f"{citizen.present} AS _has_citizen")
+        carried += ["citizen_key", "_has_citizen"]
 
-    missing = " ".join(
-        f"WHEN NOT {checks_present[c.name]} THEN {_literal(c.name)}"
+    missing = [
+        f"WHEN NOT {present[c.name]} THEN {_literal(c.name)}"
         for c in COLUMNS
-        if c.required
+        if c.required and c.name in present
+    ]
+    if "citizen_key" in wanted:
+        missing.append("WHEN NOT _has_citizen THEN 'phone/citizen_id'")
+    if "age" in present:
+        bad_parts.append("WHEN age < 0 OR age > 120 THEN 'age'")
+
+    outer = ["_seq", "_malformed", *(quote(a) for a in (passthrough or {}))]
+    for name in PARSED_COLUMNS:
+        if name in wanted:
+            outer.append(_outer_value(name))
+    outer.append(
+        f"(CASE {' '.join(missing) or 'WHEN false THEN NULL'} END) AS missing_field"
     )
-    missing += " WHEN citizen_key IS NULL THEN 'phone/citizen_id'"
+    outer.append(
+        f"(CASE {' '.join(bad_parts) or 'WHEN false THEN NULL'} END) AS bad_field"
+    )
+    middle = ", ".join([*carried, *presence])
+    return (
+        f"SELECT {', '.join(outer)} FROM (SELECT {middle} FROM "
+        f"(SELECT {', '.join(values)} FROM {relation}))"
+    )
 
-    bad_parts = []
-    for col in COLUMNS:
-        if col.name in ("phone", "citizen_id", "outreach_id", "lead_id", "transcript"):
-            continue
-        if checks_present[col.name] == "false":
-            continue
-        has = checks_present[col.name]
-        bad_parts.append(
-            f"WHEN {has} AND {quote(col.name)} IS NULL THEN {_literal(col.name)}"
-        )
-    bad_parts.append("WHEN age < 0 OR age > 120 THEN 'age'")
-    bad = " ".join(bad_parts)
 
-    fully = (
+_DEFAULTS = {
+    "fraud_type": "coalesce(fraud_type, 'unknown') AS fraud_type",
+    "gender": "coalesce(gender, 'U') AS gender",
+    "fully_played": (
         "coalesce(fully_played, CASE WHEN played_seconds IS NOT NULL AND "
         "content_seconds IS NOT NULL THEN played_seconds >= content_seconds "
-        "ELSE false END)"
-    )
-    outer = [
-        "_seq",
-        "_malformed",
-        "outreach_id",
-        "lead_id",
-        "citizen_key",
-        "channel",
-        "module",
-        "coalesce(fraud_type, 'unknown') AS fraud_type",
-        "region_code",
-        "age",
-        "coalesce(gender, 'U') AS gender",
-        "initiated_at",
-        "connected",
-        "talk_seconds",
-        "content_seconds",
-        "played_seconds",
-        f"{fully} AS fully_played",
-        "coalesce(confirmed_accurate, false) AS confirmed_accurate",
-        "coalesce(reported_defrauded, false) AS reported_defrauded",
-        "transcript",
-        "updated_at",
-        f"(CASE {missing} END) AS missing_field",
-        f"(CASE {bad} END) AS bad_field",
-    ]
-    return (
-        f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(inner)} FROM {relation})"
-    )
+        "ELSE false END) AS fully_played"
+    ),
+    "confirmed_accurate": "coalesce(confirmed_accurate, false) AS confirmed_accurate",
+    "reported_defrauded": "coalesce(reported_defrauded, false) AS reported_defrauded",
+}
+
+
+def _outer_value(name: str) -> str:
+    return _DEFAULTS.get(name, name)

@@ -1,17 +1,37 @@
 """The cleaning pipeline as SQL: parse, resolve versions, apply the rules.
 
 Input is a landing relation (a file scan, a staging table or the warehouse's
-``record_versions``) with ``_seq`` (read order) and ``citizen_key`` (the pseudonym made
-at the door). Output is the verdict of every landing row: its typed columns, the local
-``_day``, and ``reason`` — NULL for a counted attempt, ``superseded`` for an older
-version, or the code of the first cleaning rule it failed. Every landing row gets
-exactly one verdict, so the counts always add up.
+``record_versions``) with ``_seq`` (read order) and the citizen: a stored
+``citizen_key``, or, for a file scanned in place, the raw phone and ``citizen_id``
+whose pseudonym is computed only where needed (:mod:`scamlens.cleaning.citizens`).
+Output is the verdict of every landing row: its typed columns, the local ``_day``,
+and ``reason`` — NULL for a counted attempt, ``superseded`` for an older version, or
+the code of the first cleaning rule it failed. Every landing row gets exactly one
+verdict, so the counts always add up.
 
-Rows travel one of two paths. :mod:`scamlens.cleaning.candidates` picks the few rows
-that may share an ``outreach_id`` or belong to a (citizen, day, module) group above
-the daily cap; those take the exact *slow path* (window functions, materialised in a
-small temp table). All other rows take the *fast path*: one streaming pass of parsing
-and row rules, with nothing to rank.
+:meth:`CleaningPlan.exact_ctes` is the reference: window functions over every row.
+:class:`Verdicts` gets the same verdicts with far less work, because the two
+set-based steps touch few rows:
+
+1. :mod:`scamlens.cleaning.candidates` picks, in one narrow scan, a superset of the
+   rows that may share an ``outreach_id`` or belong to a (citizen, day, module)
+   group above the daily cap, and flags the rows without id or citizen. The flags
+   go to a small temp table.
+2. The *keys* of those candidates are read once, joined on ``_seq``: id and
+   ``updated_at`` for versions, which are resolved there with the reference's window
+   (over a few hundred thousand rows, not millions); the exact citizen key (the
+   only place a phone is pseudonymised), day, module and time for the cap.
+3. Every row then takes one streaming pass of parsing and row rules, joined to the
+   flags for ``superseded``. The cap is ranked with the reference's window among
+   the crowded candidates that passed the row rules, giving the few
+   ``runaway_dialing`` verdicts.
+
+:meth:`Verdicts.sql` gives per-row verdicts this way (step 3 as a query over every
+row); :meth:`Verdicts.counts_sql` (in :mod:`scamlens.cleaning.counting`) counts them
+by group, in a pass that reads only the columns the counts need.
+``Verdicts(..., exact=True)`` sends every row through the reference instead;
+tests/cleaning/test_paths_agree.py checks that both give the same verdict for every
+row.
 
 Winning version. Versions are folded in read order: a version replaces the current
 winner unless both carry an ``updated_at`` and the winner's is later. Hence the
@@ -25,15 +45,20 @@ from __future__ import annotations
 
 import itertools
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass
+import time
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
+from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
-from scamlens.cleaning.candidates import special_rows
-from scamlens.cleaning.parse import parsed_select, value_sql
+from scamlens.cleaning.candidates import Special, group_hash_sql, special_rows
+from scamlens.cleaning.citizens import CitizenKeys
+from scamlens.cleaning.parse import local_day_sql, parsed_select, value_sql
 from scamlens.cleaning.rules import SUPERSEDED, active_rules, reason_sql
 from scamlens.settings import CleaningSettings
 
@@ -42,6 +67,17 @@ __all__ = ["CleaningPlan", "Verdicts", "relation_types"]
 logger = logging.getLogger(__name__)
 
 _instance = itertools.count()
+
+# Winner first among the versions of one id (see the module docstring).
+VERSION_ORDER = (
+    "(_seq >= coalesce(_reset, -1)) DESC, (updated_at IS NOT NULL) DESC, "
+    "updated_at DESC, _seq DESC"
+)
+RESET = (
+    "max(CASE WHEN updated_at IS NULL THEN _seq END) OVER (PARTITION BY outreach_id)"
+)
+CAP_ORDER = "PARTITION BY citizen_key, _day, module ORDER BY initiated_at, outreach_id"
+RUNAWAY = "runaway_dialing"
 
 
 def relation_types(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, str]:
@@ -52,24 +88,49 @@ def relation_types(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, s
 
 @dataclass(frozen=True)
 class CleaningPlan:
-    """Renders the cleaning SQL for one landing relation."""
+    """Renders the cleaning SQL for one landing relation.
+
+    ``key`` is the pseudonymisation key, needed only for a relation that carries
+    raw phone numbers (deferred pseudonyms).
+    """
 
     relation: str
     types: Mapping[str, str]
     settings: CleaningSettings
     as_of: datetime
+    key: bytes | None = field(default=None, repr=False, compare=False)
+
+    @cached_property
+    def citizens(self) -> CitizenKeys:
+        return CitizenKeys.of(self.types, self.key)
 
     @property
     def runaway_on(self) -> bool:
-        return any(r.code == "runaway_dialing" for r in active_rules(self.settings))
+        return any(r.code == RUNAWAY for r in active_rules(self.settings))
+
+    def parsed(
+        self,
+        relation: str,
+        *,
+        columns: Collection[str] | None = None,
+        passthrough: Mapping[str, str] | None = None,
+    ) -> str:
+        """:func:`parsed_select` over ``relation`` with this plan's citizen."""
+        return parsed_select(
+            relation,
+            self.types,
+            citizen=self.citizens.citizen(),
+            columns=columns,
+            passthrough=passthrough,
+        )
 
     def fast_select(self, relation: str) -> str:
         """Verdicts of rows that share nothing with other rows: row rules only."""
         reason, detail = reason_sql(self.settings, self.as_of)
         return (
             f"SELECT *, {reason} AS reason, {detail} AS detail, "
-            f"CAST(initiated_at AS DATE) AS _day "
-            f"FROM ({parsed_select(relation, self.types)})"
+            f"{local_day_sql('initiated_at')} AS _day "
+            f"FROM ({self.parsed(relation)})"
         )
 
     def exact_ctes(self, relation: str) -> str:
@@ -77,15 +138,13 @@ class CleaningPlan:
         reason, detail = reason_sql(self.settings, self.as_of)
         cap = int(self.settings.daily_cap)
         parts = [
-            f"parsed AS ({parsed_select(relation, self.types)})",
+            f"parsed AS ({self.parsed(relation)})",
             "dup_ids AS (SELECT outreach_id FROM parsed WHERE outreach_id IS NOT NULL "
             "GROUP BY outreach_id HAVING count(*) > 1)",
-            "multi AS (SELECT *, max(CASE WHEN updated_at IS NULL THEN _seq END) "
-            "OVER (PARTITION BY outreach_id) AS _reset "
+            f"multi AS (SELECT *, {RESET} AS _reset "
             "FROM parsed SEMI JOIN dup_ids USING (outreach_id))",
             "multi_ranked AS (SELECT * EXCLUDE (_reset), row_number() OVER ("
-            "PARTITION BY outreach_id ORDER BY (_seq >= coalesce(_reset, -1)) DESC, "
-            "(updated_at IS NOT NULL) DESC, updated_at DESC, _seq DESC) AS _version "
+            f"PARTITION BY outreach_id ORDER BY {VERSION_ORDER}) AS _version "
             "FROM multi)",
             "attempts AS (SELECT *, 1 AS _version FROM parsed "
             "ANTI JOIN dup_ids USING (outreach_id) "
@@ -93,18 +152,17 @@ class CleaningPlan:
             "checked AS (SELECT * EXCLUDE (_version), "
             f"CASE WHEN _version > 1 THEN '{SUPERSEDED}' ELSE {reason} END AS reason, "
             f"CASE WHEN _version > 1 THEN NULL ELSE {detail} END AS detail, "
-            "CAST(initiated_at AS DATE) AS _day FROM attempts)",
+            f"{local_day_sql('initiated_at')} AS _day FROM attempts)",
         ]
         if self.runaway_on:
             parts += [
                 "heavy AS (SELECT citizen_key, _day, module FROM checked "
                 f"WHERE reason IS NULL GROUP BY ALL HAVING count(*) > {cap})",
-                "ranked AS (SELECT _seq, row_number() OVER (PARTITION BY citizen_key, "
-                "_day, module ORDER BY initiated_at, outreach_id) AS _nth "
+                f"ranked AS (SELECT _seq, row_number() OVER ({CAP_ORDER}) AS _nth "
                 "FROM checked SEMI JOIN heavy USING (citizen_key, _day, module) "
                 "WHERE reason IS NULL)",
                 "verdicts AS (SELECT c.* REPLACE (CASE WHEN r._nth > "
-                f"{cap} THEN 'runaway_dialing' ELSE c.reason END AS reason, "
+                f"{cap} THEN '{RUNAWAY}' ELSE c.reason END AS reason, "
                 f"CASE WHEN r._nth > {cap} THEN 'citizen_key' ELSE c.detail END "
                 "AS detail) FROM checked c LEFT JOIN ranked r USING (_seq))",
             ]
@@ -112,13 +170,34 @@ class CleaningPlan:
             parts.append("verdicts AS (SELECT * FROM checked)")
         return "WITH " + ",\n".join(parts)
 
+    def keys_sql(self, relation: str) -> str:
+        """The keys of the candidate rows in ``relation`` (which carries their flags
+        ``dup`` and ``crowded``): id and ``updated_at`` for versions; citizen key (an
+        HMAC for a phone, so computed for crowded rows only), module, local day and
+        time for the cap."""
+        types = self.types
+        initiated = value_sql("initiated_at", types)
+        return (
+            f"SELECT _seq, dup, crowded, {value_sql('outreach_id', types)} AS "
+            f"outreach_id, {value_sql('updated_at', types)} AS updated_at, "
+            f"CASE WHEN crowded THEN {self.citizens.value_sql()} END AS citizen_key, "
+            f"{value_sql('module', types)} AS module, "
+            f"{local_day_sql(initiated)} AS _day, {initiated} AS initiated_at "
+            f"FROM {relation}"
+        )
+
 
 class Verdicts:
     """The verdicts of one landing relation, prepared in a DuckDB connection.
 
-    Construction runs the candidate scan and the slow path (a small temp table);
-    :meth:`sql` then gives a query over every verdict, which streams the fast path.
-    Call :meth:`close` to drop the temp tables.
+    Construction runs the candidate scan and stores, in small temp tables, the flags
+    of the candidate rows and the cap keys of the crowded ones. :meth:`sql` then
+    gives a query over every verdict; :meth:`counts_sql` counts them by group. Call
+    :meth:`close` to drop the temp tables.
+
+    ``key`` is needed for a relation with deferred pseudonyms. ``exact=True`` skips
+    the candidate search and computes every verdict with the reference window
+    pipeline (:meth:`CleaningPlan.exact_ctes`): slower, for checking the fast path.
     """
 
     def __init__(
@@ -127,45 +206,188 @@ class Verdicts:
         relation: str,
         settings: CleaningSettings,
         as_of: datetime,
+        *,
+        key: bytes | None = None,
+        exact: bool = False,
     ) -> None:
         self.con = con
         self.relation = relation
-        self.plan = CleaningPlan(relation, relation_types(con, relation), settings, as_of)
+        self.exact = exact
+        self.plan = CleaningPlan(
+            relation, relation_types(con, relation), settings, as_of, key
+        )
         n = next(_instance)
-        self._seqs = f"_special_seq_{n}"
-        self._slow = f"_special_verdicts_{n}"
+        self.flags_table = f"_special_flags_{n}"
+        self.keys_table = f"_special_keys_{n}"
+        self.verdict_table = f"_special_verdicts_{n}"
+        self._tables = [self.flags_table, self.keys_table, self.verdict_table]
+        self._ranked = False
+        self.special_count = 0
+        if exact:
+            return
+        self.special = self._candidates()
+        started = time.perf_counter()
+        self._write_flags()
+        self._store_keys()
+        logger.debug(
+            "candidate keys and versions: %.2f s", time.perf_counter() - started
+        )
+
+    # -- candidates ---------------------------------------------------------------
+
+    def _run(self, sql: str) -> list[tuple[Any, ...]]:
+        return self.con.execute(sql).fetchall()
+
+    def _candidates(self) -> Special:
         types = self.plan.types
-        seqs = special_rows(
-            con,
-            relation,
+        rows = int(self._run(f"SELECT count(*) FROM {self.relation}")[0][0])
+        return special_rows(
+            self.con,
+            self.relation,
             id_sql=value_sql("outreach_id", types),
-            citizen_sql=value_sql("citizen_key", types),
+            citizens=self.plan.citizens,
             module_sql=value_sql("module", types),
             initiated_sql=value_sql("initiated_at", types),
-            daily_cap=int(settings.daily_cap) if self.plan.runaway_on else None,
+            daily_cap=int(self.plan.settings.daily_cap)
+            if self.plan.runaway_on
+            else None,
+            rows_hint=rows,
         )
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {self._seqs} (_seq BIGINT)")
-        con.register("_seq_arrow", pa.table({"_seq": pa.array(seqs, pa.int64())}))
+
+    def _write_flags(self) -> None:
+        special = self.special
+        self.special_count = int(special.seq.size)
+        arrow = f"_special_arrow_{id(special)}"
+        self.con.register(
+            arrow,
+            pa.table(
+                {
+                    "_seq": special.seq,
+                    "dup": special.dup,
+                    "crowded": special.crowded,
+                    "missing": special.missing,
+                }
+            ),
+        )
         try:
-            con.execute(f"INSERT INTO {self._seqs} SELECT _seq FROM _seq_arrow")
+            self._run(
+                f"CREATE OR REPLACE TEMP TABLE {self.flags_table} AS "
+                f"SELECT *, false AS superseded FROM {arrow}"
+            )
         finally:
-            con.unregister("_seq_arrow")
-        special = f"(SELECT * FROM {relation} SEMI JOIN {self._seqs} USING (_seq))"
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {self._slow} AS "
-            f"{self.plan.exact_ctes(special)} SELECT * FROM verdicts"
+            self.con.unregister(arrow)
+
+    def _store_keys(self) -> None:
+        """Keys of the candidates; versions resolved among them (the reference
+        window, over a few rows); the id rows that turn out to share a citizen with
+        a crowded phone row added (:mod:`scamlens.cleaning.candidates`, step 4)
+        until there are none left to add."""
+        self._run(
+            f"CREATE OR REPLACE TEMP TABLE {self.keys_table} AS "
+            f"{self._keys_of('dup OR crowded')}"
         )
-        self.special_count = int(seqs.size)
+        self._run(
+            f"UPDATE {self.flags_table} SET superseded = true WHERE _seq IN ("
+            f"SELECT _seq FROM (SELECT _seq, row_number() OVER (PARTITION BY "
+            f"outreach_id ORDER BY {VERSION_ORDER}) AS _version FROM (SELECT *, "
+            f"{RESET} AS _reset FROM {self.keys_table} WHERE dup AND outreach_id "
+            "IS NOT NULL)) WHERE _version > 1)"
+        )
+        while True:
+            partners = self._partners()
+            if partners.size == 0:
+                return
+            logger.info(
+                "citizen ids that may join a crowded phone: %d rows", partners.size
+            )
+            self.special = self.special.with_crowded(partners)
+            rows = ", ".join(str(int(s)) for s in partners)
+            self._run(f"DELETE FROM {self.keys_table} WHERE _seq IN ({rows})")
+            self._run(
+                f"INSERT INTO {self.flags_table} SELECT _seq, false, true, false, "
+                f"false FROM (SELECT unnest([{rows}]) AS _seq) WHERE _seq NOT IN "
+                f"(SELECT _seq FROM {self.flags_table})"
+            )
+            self._run(
+                f"UPDATE {self.flags_table} SET crowded = true WHERE _seq IN ({rows})"
+            )
+            self._run(
+                f"INSERT INTO {self.keys_table} {self._keys_of(f'_seq IN ({rows})')}"
+            )
+
+    def _keys_of(self, condition: str) -> str:
+        rows = f"SELECT _seq, dup, crowded FROM {self.flags_table} WHERE {condition}"
+        chosen = f"(SELECT * FROM {self.relation} r JOIN ({rows}) f USING (_seq))"
+        return self.plan.keys_sql(chosen)
+
+    def _partners(self) -> np.ndarray:
+        if self.special.id_seq.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        hashes = self.con.execute(
+            f"SELECT {group_hash_sql('citizen_key', 'initiated_at', 'module')} AS gh "
+            f"FROM {self.keys_table} WHERE citizen_key IS NOT NULL AND _seq NOT IN "
+            f"(SELECT _seq FROM {self.flags_table} WHERE superseded)"
+        ).fetchnumpy()["gh"]
+        return self.special.id_rows_in(np.asarray(hashes, dtype=np.uint64))
+
+    def own_table(self, name: str) -> str:
+        """Register a temp table name to be dropped by :meth:`close`."""
+        self._tables.append(name)
+        return name
+
+    # -- the cap ----------------------------------------------------------------------
+
+    def rank_cap(self, passing: str) -> None:
+        """Rank the cap among the crowded candidates in ``passing`` (a query of the
+        ``_seq`` of those that passed the row rules and are not superseded) into
+        :attr:`verdict_table`."""
+        cap = int(self.plan.settings.daily_cap)
+        self._run(
+            f"CREATE OR REPLACE TEMP TABLE {self.verdict_table} AS "
+            f"SELECT _seq, '{RUNAWAY}' AS verdict FROM (SELECT _seq, row_number() "
+            f"OVER ({CAP_ORDER}) AS _nth FROM {self.keys_table} SEMI JOIN "
+            f"({passing}) USING (_seq) WHERE crowded) WHERE _nth > {cap}"
+        )
+        self._ranked = True
+
+    # -- results ----------------------------------------------------------------------
 
     def sql(self) -> str:
-        """A query returning every verdict (fast path streamed, slow path stored)."""
-        fast_input = f"(SELECT * FROM {self.relation} ANTI JOIN {self._seqs} USING (_seq))"
+        """A query returning every verdict."""
+        if self.exact:
+            return f"{self.plan.exact_ctes(self.relation)} SELECT * FROM verdicts"
+        if not self._ranked:
+            crowded = (
+                f"(SELECT * FROM {self.relation} SEMI JOIN (SELECT _seq FROM "
+                f"{self.flags_table} WHERE crowded AND NOT superseded) USING (_seq))"
+            )
+            self.rank_cap(
+                f"SELECT _seq FROM ({self.plan.fast_select(crowded)}) "
+                "WHERE reason IS NULL"
+            )
         return (
-            f"SELECT * FROM ({self.plan.fast_select(fast_input)}) "
-            f"UNION ALL BY NAME SELECT * FROM {self._slow}"
+            f"SELECT v.* REPLACE (CASE WHEN f.superseded THEN '{SUPERSEDED}' ELSE "
+            "coalesce(x.verdict, v.reason) END AS reason, CASE WHEN f.superseded "
+            "THEN NULL WHEN x.verdict IS NOT NULL THEN 'citizen_key' ELSE v.detail "
+            f"END AS detail) FROM ({self.plan.fast_select(self.relation)}) v "
+            f"LEFT JOIN {self.flags_table} f ON v._seq = f._seq "
+            f"LEFT JOIN {self.verdict_table} x ON v._seq = x._seq"
         )
+
+    def counts_sql(self, dims: Mapping[str, str], counts: Mapping[str, str]) -> str:
+        """Counts of the verdicts: ``reason``, the ``dims``, the ``counts``.
+
+        Equivalent to ``SELECT reason, CASE WHEN reason IS NULL THEN <dim> END ...,
+        <count> ... FROM (sql()) GROUP BY ALL``, where each dim is an expression over
+        the verdict columns and each count an additive aggregate (``count(*)``,
+        optionally ``FILTER``ed). Runs the counting pass now; the query it returns
+        reads small temp tables.
+        """
+        from scamlens.cleaning.counting import counts_sql
+
+        return counts_sql(self, dims, counts)
 
     def close(self) -> None:
         """Drop the temp tables of this instance."""
-        for table in (self._slow, self._seqs):
+        for table in self._tables:
             self.con.execute(f"DROP TABLE IF EXISTS {table}")

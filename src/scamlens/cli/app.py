@@ -29,6 +29,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "scamlens.cli.export",
     "scamlens.cli.simulate",
     "scamlens.cli.language",
+    "scamlens.cli.scripts",
+    "scamlens.cli.stream",
+    "scamlens.cli.spark",
 )
 
 
@@ -74,13 +77,7 @@ def cli(
 
 def _register() -> None:
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # DEV-ONLY: remove before landing
-            if exc.name != name:
-                raise
-            logger.warning("command module %s is missing", name)
-            continue
+        module = importlib.import_module(name)
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -20,6 +20,7 @@ from scamlens.errors import UsageError
 from scamlens.indicators import parse_dimensions
 from scamlens.jobs.metrics import compute_metrics
 from scamlens.reports.writers import FORMATS, write_indicators, write_table
+from scamlens.streaming.live import live_metrics
 
 __all__ = ["COMMANDS", "metrics"]
 
@@ -37,6 +38,8 @@ logger = logging.getLogger(__name__)
 @click.option("--table", help="Table name when SOURCE is a database URL.")
 @click.option("--encoding", help="Text encoding of a CSV/JSONL file [default: guess].")
 @click.option("--delimiter", help="CSV delimiter [default: guess from the header].")
+@click.option("--live", is_flag=True,
+              help="Read the live day windows kept by `scamlens stream` (no SOURCE).")
 @click.pass_obj
 def metrics(
     ctx: Context,
@@ -48,6 +51,7 @@ def metrics(
     table: str | None,
     encoding: str | None,
     delimiter: str | None,
+    live: bool,
 ) -> None:
     """Compute the nine indicators of SOURCE (a file or a database URL) by --by.
 
@@ -58,8 +62,15 @@ def metrics(
     dims = parse_dimensions(by)
     if out.suffix.lower() not in FORMATS:
         raise UsageError(
-            f"--out `{out}` has extension `{out.suffix}`; use one of {', '.join(FORMATS)}"
+            f"--out `{out}` has extension `{out.suffix}`; "
+            f"use one of {', '.join(FORMATS)}"
         )
+    if live:
+        if source is not None:
+            raise UsageError("--live reads the warehouse; drop SOURCE")
+        written = write_indicators(live_metrics(settings, dims), out, dims)
+        err_console.print(f"wrote {written.num_rows:,} live groups to {out}")
+        return
     if source is None:
         raise UsageError("name a SOURCE file or database URL (with --table)")
     cutoff = parse_as_of(as_of)
