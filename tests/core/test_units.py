@@ -156,3 +156,20 @@ def test_public_names_are_exported(module: str) -> None:
     package = importlib.import_module(module)
     for name in package.__all__:
         assert hasattr(package, name), name
+
+
+def test_command_table_matches_the_command_modules() -> None:
+    import click
+
+    from scamlens.cli.app import COMMAND_MODULES, COMMAND_TABLE, cli
+
+    declared = set()
+    for module_name in COMMAND_MODULES:
+        module = importlib.import_module(module_name)
+        for command in module.COMMANDS:
+            assert COMMAND_TABLE[command.name] == module_name
+            declared.add(command.name)
+    assert declared == set(COMMAND_TABLE)
+    ctx = click.Context(cli)
+    assert all(cli.get_command(ctx, name) is not None for name in COMMAND_TABLE)
+    assert cli.get_command(ctx, "nope") is None

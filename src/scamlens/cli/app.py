@@ -1,9 +1,11 @@
 """The command group, the error boundary and the registry of command modules.
 
 Each module named in :data:`COMMAND_MODULES` defines click commands and lists them in
-a module-level ``COMMANDS`` tuple. Library errors become exit codes here and nowhere
-else: 0 success, 1 failure, 2 misuse. A user never sees a traceback unless they ask
-for one with ``--debug``.
+a module-level ``COMMANDS`` tuple. Modules are imported only when one of their
+commands runs (or help lists them), so ``scamlens metrics`` does not pay for the
+streaming, Spark or language stacks at start-up. Library errors become exit codes
+here and nowhere else: 0 success, 1 failure, 2 misuse. A user never sees a traceback
+unless they ask for one with ``--debug``.
 """
 
 from __future__ import annotations
@@ -16,26 +18,50 @@ from pathlib import Path
 import click
 
 from scamlens.cli.context import Context
-from scamlens.errors import ScamlensError
+from scamlens.errors import InternalError, ScamlensError
 from scamlens.logs import configure_logging
 
-__all__ = ["COMMAND_MODULES", "cli", "main"]
+__all__ = ["COMMAND_MODULES", "COMMAND_TABLE", "LazyGroup", "cli", "main"]
 
 logger = logging.getLogger(__name__)
 
-COMMAND_MODULES: tuple[str, ...] = (
-    "scamlens.cli.metrics",
-    "scamlens.cli.run",
-    "scamlens.cli.export",
-    "scamlens.cli.simulate",
-    "scamlens.cli.language",
-    "scamlens.cli.scripts",
-    "scamlens.cli.stream",
-    "scamlens.cli.spark",
-)
+# Command name → the module defining it (a test keeps this equal to the modules).
+COMMAND_TABLE: dict[str, str] = {
+    "metrics": "scamlens.cli.metrics",
+    "run": "scamlens.cli.run",
+    "export": "scamlens.cli.export",
+    "simulate": "scamlens.cli.simulate",
+    "classify": "scamlens.cli.language",
+    "label": "scamlens.cli.language",
+    "train": "scamlens.cli.language",
+    "eval": "scamlens.cli.language",
+    "scripts": "scamlens.cli.scripts",
+    "stream": "scamlens.cli.stream",
+    "spark": "scamlens.cli.spark",
+}
+COMMAND_MODULES: tuple[str, ...] = tuple(dict.fromkeys(COMMAND_TABLE.values()))
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group that imports a command's module only when the command is needed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMAND_TABLE)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module_name = COMMAND_TABLE.get(cmd_name)
+        if module_name is None:
+            return None
+        module = importlib.import_module(module_name)
+        for command in module.COMMANDS:
+            if command.name == cmd_name:
+                return command
+        raise InternalError(
+            f"module `{module_name}` has no command `{cmd_name}`; fix COMMAND_TABLE"
+        )
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--data-dir",
     type=click.Path(path_type=Path),
@@ -73,16 +99,6 @@ def cli(
         log_level=log_level,
         debug=debug,
     )
-
-
-def _register() -> None:
-    for name in COMMAND_MODULES:
-        module = importlib.import_module(name)
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -20,7 +20,6 @@ from scamlens.errors import UsageError
 from scamlens.indicators import parse_dimensions
 from scamlens.jobs.metrics import compute_metrics
 from scamlens.reports.writers import FORMATS, write_indicators, write_table
-from scamlens.streaming.live import live_metrics
 
 __all__ = ["COMMANDS", "metrics"]
 
@@ -30,16 +29,27 @@ logger = logging.getLogger(__name__)
 @click.command()
 @click.argument("source", required=False)
 @click.option("--by", "by", required=True, help="Dimensions, e.g. day,region_code.")
-@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
-              help="Output file: .csv, .parquet, .xlsx or .json.")
+@click.option(
+    "--out",
+    "out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Output file: .csv, .parquet, .xlsx or .json.",
+)
 @click.option("--as-of", "as_of", help="Cut-off time for future_time [default: now].")
-@click.option("--quarantine", type=click.Path(path_type=Path),
-              help="Also write the quarantined records here.")
+@click.option(
+    "--quarantine",
+    type=click.Path(path_type=Path),
+    help="Also write the quarantined records here.",
+)
 @click.option("--table", help="Table name when SOURCE is a database URL.")
 @click.option("--encoding", help="Text encoding of a CSV/JSONL file [default: guess].")
 @click.option("--delimiter", help="CSV delimiter [default: guess from the header].")
-@click.option("--live", is_flag=True,
-              help="Read the live day windows kept by `scamlens stream` (no SOURCE).")
+@click.option(
+    "--live",
+    is_flag=True,
+    help="Read the live day windows kept by `scamlens stream` (no SOURCE).",
+)
 @click.pass_obj
 def metrics(
     ctx: Context,
@@ -68,6 +78,8 @@ def metrics(
     if live:
         if source is not None:
             raise UsageError("--live reads the warehouse; drop SOURCE")
+        from scamlens.streaming.live import live_metrics
+
         written = write_indicators(live_metrics(settings, dims), out, dims)
         err_console.print(f"wrote {written.num_rows:,} live groups to {out}")
         return
