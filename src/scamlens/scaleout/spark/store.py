@@ -37,6 +37,7 @@ from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 
+from scamlens.cleaning.parse import PARSED_COLUMNS
 from scamlens.cleaning.report import CleaningReport
 from scamlens.indicators import COUNT_NAMES
 from scamlens.scaleout.spark.cleaning import verdicts
@@ -55,26 +56,13 @@ __all__ = ["RECORD_COLUMNS", "Commit", "CubeStore", "day_key"]
 
 logger = logging.getLogger(__name__)
 
+# The parsed columns the cube needs (no free text: lead ids and transcripts are not
+# stored), framed by read order and the parse verdicts.
+_NOT_STORED = ("lead_id", "transcript")
 RECORD_COLUMNS: tuple[str, ...] = (
     "_seq",
     "_malformed",
-    "outreach_id",
-    "citizen_key",
-    "channel",
-    "module",
-    "fraud_type",
-    "region_code",
-    "age",
-    "gender",
-    "initiated_at",
-    "connected",
-    "talk_seconds",
-    "content_seconds",
-    "played_seconds",
-    "fully_played",
-    "confirmed_accurate",
-    "reported_defrauded",
-    "updated_at",
+    *(c for c in PARSED_COLUMNS if c not in _NOT_STORED),
     "missing_field",
     "bad_field",
 )
