@@ -164,7 +164,9 @@ def _pipeline_child(path: str, as_of: str, out: str) -> None:
 
 def measure_pipeline(path: Path, as_of: str, out: Path) -> Run:
     args = [PYTHON, __file__, "--child", "pipeline", str(path), "--child-as-of", as_of]
-    run, stdout = _measure([*args, "--child-out", str(out)])
+    # numpy's page setting as the CLI makes it (see scamlens/cli/__init__.py).
+    env = dict(os.environ, NUMPY_MADVISE_HUGEPAGE="0")
+    run, stdout = _measure([*args, "--child-out", str(out)], env)
     reported = json.loads(stdout.strip().splitlines()[-1])
     run.inner = float(reported["seconds"])
     run.phases = reported["phases"]

@@ -32,7 +32,7 @@ def test_unique_hashes_are_mostly_left_out() -> None:
     hashes[:1000] = hashes[1000:2000]  # 1,000 ids with two versions
     marked = _repeated(hashes)
     assert marked[:2000].all()
-    assert marked[2000:].sum() < 50  # bitmap false positives: about 200k * 1e3 / 2**27
+    assert marked[2000:].sum() < 50  # bitmap false positives: about 200k * 1e3 / 2**24
 
 
 def test_adding_crowded_rows_keeps_the_flags_of_known_ones() -> None:
@@ -61,11 +61,27 @@ def test_phone_rows_one_short_of_the_cap_are_probed_when_an_id_row_shares_the_da
     from scamlens.cleaning.citizens import KIND_ID, KIND_PHONE
 
     # Bucket 1: 20 phone rows on day-module 7; bucket 2: 19 phone rows on 8;
-    # bucket 3: one id row on 7; bucket 4: one id row on 8.
-    buckets = np.array([1] * 20 + [2] * 19 + [3, 4])
-    per_row = np.array([20] * 20 + [19] * 19 + [1, 1], dtype=np.uint8)
-    dm = np.array([7] * 20 + [8] * 19 + [7, 8])
-    kind = np.array([KIND_PHONE] * 39 + [KIND_ID] * 2, dtype=np.uint8)
-    eligible = np.ones(buckets.size, dtype=bool)
-    probes = _probes(buckets, per_row, dm, kind, eligible, 20, 16)
+    # bucket 3: one id row on 7; bucket 4: one id row on 8; bucket 5: 20 phone
+    # rows on day-module 9, where no id row is.
+    bucket = np.array([1] * 20 + [2] * 19 + [3, 4] + [5] * 20, dtype=np.uint32)
+    counts = np.bincount(bucket, minlength=8)
+    dm = np.array([7] * 20 + [8] * 19 + [7, 8] + [9] * 20, dtype=np.uint32)
+    kind = np.array([KIND_PHONE] * 39 + [KIND_ID] * 2 + [KIND_PHONE] * 20)
+    eligible = np.ones(bucket.size, dtype=bool)
+    probes = _probes(bucket, counts, dm, kind.astype(np.uint8), eligible, 20)
     assert probes.tolist() == list(range(20))  # 20 + 1 > 20; 19 + 1 is not
+
+
+def test_two_id_rows_of_one_citizen_lower_the_bar_for_their_day_only() -> None:
+    from scamlens.cleaning.candidates import _probes
+    from scamlens.cleaning.citizens import KIND_ID, KIND_PHONE
+
+    # Bucket 1: 19 phone rows on day-module 7; bucket 2: 19 on 8; bucket 3: two id
+    # rows of one citizen on 7. Only day-module 7 can reach 19 + 2 > 20.
+    bucket = np.array([1] * 19 + [2] * 19 + [3, 3], dtype=np.uint32)
+    counts = np.bincount(bucket, minlength=4)
+    dm = np.array([7] * 19 + [8] * 19 + [7, 7], dtype=np.uint32)
+    kind = np.array([KIND_PHONE] * 38 + [KIND_ID] * 2, dtype=np.uint8)
+    eligible = np.ones(bucket.size, dtype=bool)
+    probes = _probes(bucket, counts, dm, kind, eligible, 20)
+    assert probes.tolist() == list(range(19))

@@ -7,27 +7,34 @@ the cap, so ranking every row would waste most of the work. This module picks a
 superset of the rows that can be affected, cheaply:
 
 1. DuckDB reads only the id, the citizen, the time and the module, in one parallel
-   scan, and gives per row a 64-bit hash of the id, the 64-bit hash of its cap
-   group (citizen stand-in, local day, module) and a few flag bits (id missing,
-   citizen missing, kind of citizen key).
-2. Ids: numpy sorts the id hashes (a SIMD sort of plain integers, far cheaper than a
-   hash aggregate of strings); the hashes seen twice go into a bitmap of
-   :data:`ID_BITMAP_BITS` bits, and every row whose hash hits the bitmap may share
-   its id.
-3. Cap groups: the top bits of the group hash are a bucket; ``bincount`` counts rows
-   per bucket. A group over the cap puts more than cap rows in its bucket, so only
-   rows in such buckets can be over the cap. There is a bucket for about every two
-   rows, so unrelated rows rarely crowd one; when they do, they are harmless extra
+   scan, and gives per row its ``_seq`` (as a 32-bit offset when it fits), the top
+   32 bits of a hash of the id, a few flag bits (id missing, citizen missing, kind
+   of citizen key) and the *bucket* of its cap group (the top bits of a 64-bit hash
+   of citizen stand-in, local day and module); where a citizen may appear both by
+   phone and by ``citizen_id`` (step 4), also the group's day and module and the
+   full group hash of the ``citizen_id`` rows. Narrow integers keep the result
+   small: fresh memory is costly (the kernel zeroes every page of it).
+2. Ids: numpy sorts the 32-bit id hashes (a SIMD sort of plain integers, far cheaper
+   than a hash aggregate of strings); the values seen twice mark slots of a bitmap
+   of :data:`ID_SLOT_BITS` bits, and every row whose hash hits a marked slot may
+   share its id. At ten million rows, 32-bit collisions add some twenty thousand
+   rows and the bitmap as many again: a few tenths of a percent.
+3. Cap groups: ``bincount`` counts rows per bucket. A group over the cap puts more
+   than cap rows in its bucket, so only rows in such buckets can be over the cap.
+   There is about a bucket per row (more for a small cap, see :func:`bucket_bits`),
+   so unrelated rows rarely crowd one; when they do, they are harmless extra
    candidates.
 4. Deferred pseudonyms (see :mod:`scamlens.cleaning.citizens`): a row keyed by its
-   ``citizen_id`` alone (``b`` such rows in its bucket, counted apart from the
-   others) may be the same citizen as phone rows (``a`` rows) of the same day and
-   module, when that ``citizen_id`` is the pseudonym of their phone. Their union
-   can pass the cap only if ``a + b > cap``, so phone rows whose bucket count plus
-   the largest such ``b`` of their day and module exceeds the cap are candidates
+   ``citizen_id`` alone may be the same citizen as phone rows (``a`` rows) of the
+   same day and module, when that ``citizen_id`` is the pseudonym of their phone.
+   The ``citizen_id`` rows of one citizen share a bucket, so no more than ``b``
+   of them join, ``b`` being the largest count of ``citizen_id`` rows in one bucket
+   of that day and module. Their union can pass the cap only if ``a + b > cap``,
+   so phone rows whose bucket count plus that ``b`` exceeds the cap are candidates
    too. Which id rows really join them is known only once those phone rows are
-   pseudonymised; :class:`Special` keeps the group hash of every id row so that
-   the pipeline can then add them (see :meth:`Special.id_rows_in`).
+   pseudonymised; :class:`Special` keeps the full 64-bit group hash of the id rows
+   of those days and modules, so that the pipeline can then add them (see
+   :meth:`Special.id_rows_in`).
 
 Hash collisions and shared buckets can only add rows to the result, never remove
 one, so the exact cleaning that runs on the result stays exact. The local-day part
@@ -49,11 +56,18 @@ import numpy as np
 
 from scamlens.cleaning.citizens import KIND_ID, KIND_PHONE, CitizenKeys
 
-__all__ = ["ID_BITMAP_BITS", "Special", "day_key_sql", "group_hash_sql", "special_rows"]
+__all__ = [
+    "ID_SLOT_BITS",
+    "Special",
+    "bucket_bits",
+    "day_key_sql",
+    "group_hash_sql",
+    "special_rows",
+]
 
 logger = logging.getLogger(__name__)
 
-ID_BITMAP_BITS = 27
+ID_SLOT_BITS = 24
 _MIN_BUCKET_BITS, _MAX_BUCKET_BITS = 16, 24
 _SHANGHAI_FIXED_SINCE = "TIMESTAMPTZ '1992-01-01 00:00:00+08'"
 _ID_MISSING, _CITIZEN_MISSING = 1, 2
@@ -69,8 +83,16 @@ def day_key_sql(ts: str) -> str:
 
 
 def group_hash_sql(standin: str, initiated: str, module: str) -> str:
-    """The 64-bit cap-group hash the candidate scan gives a row."""
+    """The 64-bit hash of a row's cap group (citizen stand-in, local day, module)."""
     return f"hash({standin}, {day_key_sql(initiated)}, {module})"
+
+
+def _day_module_sql(initiated: str, module: str) -> str:
+    """Local day and module as one number (0 when either is unknown)."""
+    position = f"list_position({_MODULE_CODES}, {module})"
+    return (
+        f"CAST(coalesce({day_key_sql(initiated)} * 4 + {position}, -1) + 1 AS UINTEGER)"
+    )
 
 
 @dataclass(frozen=True)
@@ -116,10 +138,16 @@ class Special:
         )
 
 
-def _bucket_bits(rows: int) -> int:
-    # About one bucket per two rows: a bucket of unrelated rows then reaches a cap
-    # of 20 with a chance below 1e-12, and the counts stay small in memory.
-    bits = int(np.ceil(np.log2(max(rows, 1)))) - 1
+def bucket_bits(rows: int, daily_cap: int) -> int:
+    """Bits of the cap-group bucket for ``rows`` rows.
+
+    About one bucket per row for the default cap of 20 (more for a smaller cap): a
+    bucket of unrelated rows then passes the cap with a chance far below 1e-12, and
+    a citizen somewhat below the cap seldom shares a bucket with others (which
+    matters for the probes of step 4).
+    """
+    per_bucket = min(1.25, max(daily_cap / 16, 0.25))
+    bits = int(np.ceil(np.log2(max(rows, 1) / per_bucket)))
     return max(_MIN_BUCKET_BITS, min(_MAX_BUCKET_BITS, bits))
 
 
@@ -130,7 +158,8 @@ def _scan_sql(
     citizens: CitizenKeys,
     module_sql: str,
     initiated_sql: str,
-    with_groups: bool,
+    bits: int | None,
+    seq_base: int | None = None,
 ) -> str:
     inner = [
         "_seq",
@@ -145,20 +174,29 @@ def _scan_sql(
         f"CASE WHEN {citizens.scan_present()} THEN 0 ELSE {_CITIZEN_MISSING} END + "
         f"{citizens.scan_kind()})"
     )
-    select = ["_seq", "coalesce(hash(_id), 0) AS h", f"CAST({flags} AS UTINYINT) AS f"]
-    if with_groups:
-        standin = citizens.scan_standin()
-        select.append(f"{group_hash_sql(standin, '_initiated', '_module')} AS gh")
-        if citizens.deferred:
-            module = f"list_position({_MODULE_CODES}, _module)"
+    seq = "_seq" if seq_base is None else f"CAST(_seq - {seq_base} AS UINTEGER)"
+    select = [
+        f"{seq} AS _seq",
+        "CAST(coalesce(hash(_id), 0) >> 32 AS UINTEGER) AS h",
+        f"CAST({flags} AS UTINYINT) AS f",
+    ]
+    if bits is not None:
+        # BIGINT, the type bincount counts in: no converted copy of ten million.
+        select.append(f"CAST(_gh >> {64 - bits} AS BIGINT) AS b")
+        if citizens.mixed:
+            select.append(f"{_day_module_sql('_initiated', '_module')} AS dm")
+            # The full hash, for the rows keyed by citizen_id only (0 for others).
             select.append(
-                f"CAST(coalesce({day_key_sql('_initiated')} * 4 + {module}, -1) "
-                "AS INTEGER) AS dm"
+                f"CASE WHEN {citizens.scan_kind()} = {KIND_ID} THEN _gh ELSE "
+                "CAST(0 AS UBIGINT) END AS g"
             )
-    return (
-        f"SELECT {', '.join(select)} FROM (SELECT {', '.join(second)} FROM "
-        f"(SELECT {', '.join(inner)} FROM {relation}))"
+    prepared = (
+        f"SELECT {', '.join(second)} FROM (SELECT {', '.join(inner)} FROM {relation})"
     )
+    if bits is not None:
+        group = group_hash_sql(citizens.scan_standin(), "_initiated", "_module")
+        prepared = f"SELECT *, {group} AS _gh FROM ({prepared})"
+    return f"SELECT {', '.join(select)} FROM ({prepared})"
 
 
 def _fetch(
@@ -185,72 +223,52 @@ def _fetch(
 
 
 def _repeated(hashes: np.ndarray) -> np.ndarray:
-    """Mask of the entries whose value may occur more than once (a superset)."""
+    """Mask of the entries whose value may occur more than once (a superset).
+
+    ``hashes`` is an unsigned integer array; its top :data:`ID_SLOT_BITS` bits index
+    the bitmap. It is overwritten (shifted in place: no second array of its size).
+    """
     ordered = np.sort(hashes)
-    twice = np.unique(ordered[1:][ordered[1:] == ordered[:-1]])
+    twice = ordered[1:][ordered[1:] == ordered[:-1]]
     del ordered
-    result = np.zeros(hashes.size, dtype=bool)
     if twice.size == 0:
-        return result
-    shift = np.uint64(64 - ID_BITMAP_BITS)
-    bitmap = np.zeros(1 << (ID_BITMAP_BITS - 3), dtype=np.uint8)
-    slots = twice >> shift
-    np.bitwise_or.at(
-        bitmap,
-        slots >> np.uint64(3),
-        np.left_shift(1, slots & np.uint64(7)).astype(np.uint8),
-    )
-    step = 1 << 20  # in slices, to keep the temporaries small
-    for start in range(0, hashes.size, step):
-        slots = hashes[start : start + step] >> shift
-        byte = bitmap[slots >> np.uint64(3)]
-        result[start : start + step] = (
-            byte >> (slots & np.uint64(7)).astype(np.uint8)
-        ) & 1
-    return result
-
-
-def _saturated(counts: np.ndarray, cap: int) -> np.ndarray:
-    """Bucket counts in a small type, saturated just above ``cap`` (cache-friendly)."""
-    dtype = np.uint8 if cap < 255 else np.uint32
-    return np.minimum(counts, cap + 1).astype(dtype)
+        return np.zeros(hashes.size, dtype=bool)
+    shift = hashes.dtype.itemsize * 8 - ID_SLOT_BITS
+    marked = np.zeros(1 << ID_SLOT_BITS, dtype=bool)
+    marked[twice >> shift] = True
+    np.right_shift(hashes, shift, out=hashes, casting="unsafe")
+    return marked[hashes]
 
 
 def _probes(
-    buckets: np.ndarray,
-    per_row: np.ndarray,
-    dm: np.ndarray,
+    bucket: np.ndarray,
+    counts: np.ndarray,
+    day_module: np.ndarray,
     kind: np.ndarray,
     eligible: np.ndarray,
     daily_cap: int,
-    bits: int,
 ) -> np.ndarray:
     """Phone rows that could share a cap group with id rows (see the docstring).
 
-    Linear in the rows: the largest ``b`` of each day and module is needed only
-    where some id bucket holds more than one id row; everywhere else it is at most 1.
+    ``counts`` are the rows per bucket. Wide work is one gather and two masks; the
+    rest runs over the id rows and over phone rows already close to the cap.
     """
-    phone = eligible & (kind == KIND_PHONE)
-    ids = eligible & (kind == KIND_ID)
-    if not phone.any() or not ids.any():
+    ids = np.flatnonzero(eligible & (kind == KIND_ID))
+    if ids.size == 0:
         return np.zeros(0, dtype=np.int64)
-    # Id rows counted apart, so that a busy phone bucket they happen to share does
-    # not inflate their ``b``.
-    id_buckets = buckets[ids]
-    b = _saturated(np.bincount(id_buckets, minlength=1 << bits), daily_cap)[id_buckets]
-    several = b > 1
-    heavy_dm, heavy_b = dm[ids][several], b[several].astype(np.int64)
-    order = np.lexsort((heavy_b, heavy_dm))
-    keys, last = np.unique(heavy_dm[order][::-1], return_index=True)
-    largest = heavy_b[order][::-1][last]
-    # Only phone rows whose own count is close to the cap can qualify.
-    threshold = daily_cap + 1 - max(int(largest.max(initial=1)), 1)
-    where = np.flatnonzero(phone & (per_row >= max(threshold, 0)))
-    extra = np.ones(where.size, dtype=np.int64)
-    if keys.size:
-        slot = np.minimum(np.searchsorted(keys, dm[where]), keys.size - 1)
-        extra = np.where(keys[slot] == dm[where], largest[slot], 1)
-    return where[per_row[where].astype(np.int64) + extra > daily_cap]
+    id_bucket = bucket[ids]
+    per_id = np.bincount(id_bucket, minlength=counts.size)[id_bucket]
+    id_dm = day_module[ids].astype(np.int64)
+    largest = np.zeros(int(id_dm.max()) + 1, dtype=np.int64)
+    np.maximum.at(largest, id_dm, per_id)
+    near = counts >= max(daily_cap + 1 - int(largest.max()), 0)
+    phone = np.flatnonzero(near[bucket] & (kind == KIND_PHONE) & eligible)
+    if phone.size == 0:
+        return phone.astype(np.int64)
+    phone_dm = day_module[phone].astype(np.int64)
+    inside = phone_dm < largest.size
+    extra = np.where(inside, largest[np.where(inside, phone_dm, 0)], 0)
+    return phone[counts[bucket[phone]] + extra > daily_cap].astype(np.int64)
 
 
 def special_rows(
@@ -263,52 +281,57 @@ def special_rows(
     initiated_sql: str,
     daily_cap: int | None,
     rows_hint: int | None = None,
+    seq_range: tuple[int, int] | None = None,
 ) -> Special:
     """The rows that may share an id or be in a cap group over the cap, and the
     rows without id or citizen.
 
     ``*_sql`` are expressions over ``relation`` giving the parsed values;
-    ``daily_cap`` None skips the cap groups.
+    ``daily_cap`` None skips the cap groups. ``seq_range`` (the least and greatest
+    ``_seq``) lets the scan send ``_seq`` as a 32-bit offset when it fits.
     """
     started = time.perf_counter()
+    bits = None if daily_cap is None else bucket_bits(rows_hint or 0, daily_cap)
+    base = None
+    if seq_range is not None and seq_range[1] - seq_range[0] < 2**32:
+        base = seq_range[0]
     sql = _scan_sql(
         relation,
         id_sql=id_sql,
         citizens=citizens,
         module_sql=module_sql,
         initiated_sql=initiated_sql,
-        with_groups=daily_cap is not None,
+        bits=bits,
+        seq_base=base,
     )
     result = _fetch(con, sql, rows_hint)
     logger.debug("candidate scan: %.2f s", time.perf_counter() - started)
     started = time.perf_counter()
-    seq = np.asarray(result["_seq"], dtype=np.int64)
-    flags = np.asarray(result["f"], dtype=np.uint8)
+    seq = result["_seq"]
+    flags = result["f"]
     missing = (flags & (_ID_MISSING | _CITIZEN_MISSING)) != 0
-    has_id = np.flatnonzero((flags & _ID_MISSING) == 0)
-    dup = np.zeros(seq.size, dtype=bool)
-    dup[has_id] = _repeated(np.asarray(result["h"], dtype=np.uint64)[has_id])
+    dup = _repeated(result.pop("h"))
+    dup &= (flags & _ID_MISSING) == 0
     crowded = np.zeros(seq.size, dtype=bool)
     id_seq = np.zeros(0, dtype=np.int64)
     id_hash = np.zeros(0, dtype=np.uint64)
-    if daily_cap is not None:
-        bits = _bucket_bits(rows_hint or seq.size)
-        group = np.asarray(result["gh"], dtype=np.uint64)
-        buckets = (group >> np.uint64(64 - bits)).astype(np.int64)
-        eligible = ~missing
+    if daily_cap is not None and bits is not None:
+        bucket = result["b"]
         # Rows without id or citizen never count; counting them anyway only
-        # widens the superset, and saves a copy of the bucket array.
-        counts = _saturated(np.bincount(buckets, minlength=1 << bits), daily_cap)
-        per_row = counts[buckets]
-        crowded = eligible & (per_row > daily_cap)
-        if citizens.deferred:
+        # widens the superset.
+        counts = np.bincount(bucket, minlength=1 << bits)
+        eligible = ~missing
+        crowded = (counts > daily_cap)[bucket] & eligible
+        if citizens.mixed:
             kind = flags & (KIND_PHONE | KIND_ID)
-            dm = np.asarray(result["dm"], dtype=np.int64)
-            probes = _probes(buckets, per_row, dm, kind, eligible, daily_cap, bits)
+            day_module = result["dm"]
+            probes = _probes(bucket, counts, day_module, kind, eligible, daily_cap)
             crowded[probes] = True
             # An id row can only join a probed phone row of its own day and module.
-            keyed_by_id = eligible & (kind == KIND_ID) & np.isin(dm, dm[probes])
-            id_seq, id_hash = seq[keyed_by_id], group[keyed_by_id]
+            ids = np.flatnonzero(eligible & (kind == KIND_ID))
+            ids = ids[np.isin(day_module[ids], np.unique(day_module[probes]))]
+            id_seq = seq[ids].astype(np.int64) + (base or 0)
+            id_hash = result["g"][ids]
     chosen = dup | crowded | missing
     logger.debug("candidate analysis (numpy): %.2f s", time.perf_counter() - started)
     logger.info(
@@ -320,7 +343,7 @@ def special_rows(
         int(missing.sum()),
     )
     return Special(
-        seq[chosen],
+        seq[chosen].astype(np.int64) + (base or 0),
         dup[chosen],
         crowded[chosen],
         missing[chosen],

@@ -68,6 +68,7 @@ def counts_sql(
     select = ", ".join(c for c in ("reason", dim_cols, count_cols) if c)
     if verdicts.exact:
         return f"SELECT {select} FROM ({verdicts.sql()}) GROUP BY ALL"
+    verdicts.ensure_keys()
     plan = verdicts.plan
     parsed = plan.parsed(verdicts.relation, columns=_columns(plan.types))
     flagged = (

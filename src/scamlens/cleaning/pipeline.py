@@ -190,10 +190,10 @@ class CleaningPlan:
 class Verdicts:
     """The verdicts of one landing relation, prepared in a DuckDB connection.
 
-    Construction runs the candidate scan and stores, in small temp tables, the flags
-    of the candidate rows and the cap keys of the crowded ones. :meth:`sql` then
-    gives a query over every verdict; :meth:`counts_sql` counts them by group. Call
-    :meth:`close` to drop the temp tables.
+    Construction runs the candidate scan and stores the flags of the candidate rows
+    in a small temp table; their keys follow on first use (:meth:`ensure_keys`).
+    :meth:`sql` then gives a query over every verdict; :meth:`counts_sql` counts
+    them by group. Call :meth:`close` to drop the temp tables.
 
     ``key`` is needed for a relation with deferred pseudonyms. ``exact=True`` skips
     the candidate search and computes every verdict with the reference window
@@ -222,16 +222,12 @@ class Verdicts:
         self.verdict_table = f"_special_verdicts_{n}"
         self._tables = [self.flags_table, self.keys_table, self.verdict_table]
         self._ranked = False
+        self._keys_ready = False
         self.special_count = 0
         if exact:
             return
         self.special = self._candidates()
-        started = time.perf_counter()
         self._write_flags()
-        self._store_keys()
-        logger.debug(
-            "candidate keys and versions: %.2f s", time.perf_counter() - started
-        )
 
     # -- candidates ---------------------------------------------------------------
 
@@ -240,7 +236,9 @@ class Verdicts:
 
     def _candidates(self) -> Special:
         types = self.plan.types
-        rows = int(self._run(f"SELECT count(*) FROM {self.relation}")[0][0])
+        rows, first, last = self._run(
+            f"SELECT count(*), min(_seq), max(_seq) FROM {self.relation}"
+        )[0]
         return special_rows(
             self.con,
             self.relation,
@@ -251,7 +249,8 @@ class Verdicts:
             daily_cap=int(self.plan.settings.daily_cap)
             if self.plan.runaway_on
             else None,
-            rows_hint=rows,
+            rows_hint=int(rows),
+            seq_range=None if first is None else (int(first), int(last)),
         )
 
     def _write_flags(self) -> None:
@@ -277,15 +276,31 @@ class Verdicts:
         finally:
             self.con.unregister(arrow)
 
-    def _store_keys(self) -> None:
-        """Keys of the candidates; versions resolved among them (the reference
-        window, over a few rows); the id rows that turn out to share a citizen with
-        a crowded phone row added (:mod:`scamlens.cleaning.candidates`, step 4)
-        until there are none left to add."""
+    def ensure_keys(self) -> None:
+        """Store the candidates' keys with one narrow join (once); resolve versions
+        among them (the reference window, over a few rows); add the id rows that
+        turn out to share a citizen with a crowded phone row
+        (:mod:`scamlens.cleaning.candidates`, step 4) until none are left."""
+        if self._keys_ready or self.exact:
+            return
+        started = time.perf_counter()
         self._run(
             f"CREATE OR REPLACE TEMP TABLE {self.keys_table} AS "
             f"{self._keys_of('dup OR crowded')}"
         )
+        self._resolve_versions()
+        while (partners := self._add_partners()).size:
+            self._run(
+                f"INSERT INTO {self.keys_table} "
+                f"{self._keys_of(f'_seq IN ({_listed(partners)})')}"
+            )
+        self._keys_ready = True
+        logger.debug(
+            "candidate keys and versions: %.2f s", time.perf_counter() - started
+        )
+
+    def _resolve_versions(self) -> None:
+        """Flag the older versions among the candidates in :attr:`keys_table`."""
         self._run(
             f"UPDATE {self.flags_table} SET superseded = true WHERE _seq IN ("
             f"SELECT _seq FROM (SELECT _seq, row_number() OVER (PARTITION BY "
@@ -293,27 +308,30 @@ class Verdicts:
             f"{RESET} AS _reset FROM {self.keys_table} WHERE dup AND outreach_id "
             "IS NOT NULL)) WHERE _version > 1)"
         )
-        while True:
-            partners = self._partners()
-            if partners.size == 0:
-                return
-            logger.info(
-                "citizen ids that may join a crowded phone: %d rows", partners.size
-            )
-            self.special = self.special.with_crowded(partners)
-            rows = ", ".join(str(int(s)) for s in partners)
-            self._run(f"DELETE FROM {self.keys_table} WHERE _seq IN ({rows})")
-            self._run(
-                f"INSERT INTO {self.flags_table} SELECT _seq, false, true, false, "
-                f"false FROM (SELECT unnest([{rows}]) AS _seq) WHERE _seq NOT IN "
-                f"(SELECT _seq FROM {self.flags_table})"
-            )
-            self._run(
-                f"UPDATE {self.flags_table} SET crowded = true WHERE _seq IN ({rows})"
-            )
-            self._run(
-                f"INSERT INTO {self.keys_table} {self._keys_of(f'_seq IN ({rows})')}"
-            )
+
+    def _add_partners(self) -> np.ndarray:
+        """Flag as crowded the id rows that may join a crowded phone row whose key
+        is in :attr:`keys_table`; return their ``_seq`` (none: nothing to add).
+
+        Their own keys are not in :attr:`keys_table` yet: the caller adds them.
+        """
+        partners = self._partners()
+        if partners.size == 0:
+            return partners
+        logger.info("citizen ids that may join a crowded phone: %d rows", partners.size)
+        self.special = self.special.with_crowded(partners)
+        self.special_count = int(self.special.seq.size)
+        rows = _listed(partners)
+        self._run(f"DELETE FROM {self.keys_table} WHERE _seq IN ({rows})")
+        self._run(
+            f"INSERT INTO {self.flags_table} SELECT _seq, false, true, false, "
+            f"false FROM (SELECT unnest([{rows}]) AS _seq) WHERE _seq NOT IN "
+            f"(SELECT _seq FROM {self.flags_table})"
+        )
+        self._run(
+            f"UPDATE {self.flags_table} SET crowded = true WHERE _seq IN ({rows})"
+        )
+        return partners
 
     def _keys_of(self, condition: str) -> str:
         rows = f"SELECT _seq, dup, crowded FROM {self.flags_table} WHERE {condition}"
@@ -356,6 +374,7 @@ class Verdicts:
         """A query returning every verdict."""
         if self.exact:
             return f"{self.plan.exact_ctes(self.relation)} SELECT * FROM verdicts"
+        self.ensure_keys()
         if not self._ranked:
             crowded = (
                 f"(SELECT * FROM {self.relation} SEMI JOIN (SELECT _seq FROM "
@@ -391,3 +410,7 @@ class Verdicts:
         """Drop the temp tables of this instance."""
         for table in self._tables:
             self.con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def _listed(seqs: np.ndarray) -> str:
+    return ", ".join(str(int(s)) for s in seqs)

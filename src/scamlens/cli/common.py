@@ -26,7 +26,7 @@ from scamlens.errors import UsageError
 from scamlens.privacy import resolve_key
 from scamlens.privacy.redact import Redactor
 from scamlens.settings import TIMEZONE, Settings
-from scamlens.sources import DatabaseSource, Source, file_source, is_database_url
+from scamlens.sources import Source, file_source, is_database_url
 
 __all__ = [
     "err_console",
@@ -74,6 +74,8 @@ def source_from_args(
                 f"SOURCE `{source.split('://')[0]}://...` is a database URL; name the "
                 "table with --table"
             )
+        from scamlens.sources.database import DatabaseSource
+
         return DatabaseSource(
             source,
             table,

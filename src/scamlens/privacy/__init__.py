@@ -4,6 +4,7 @@ from scamlens.privacy.keys import KEY_FILE, resolve_key
 from scamlens.privacy.pseudonymise import (
     PSEUDONYM_HEX_DIGITS,
     normalise_phone,
+    normalise_phone_sql,
     pseudonym,
     pseudonym_sql,
 )
@@ -12,6 +13,7 @@ __all__ = [
     "KEY_FILE",
     "PSEUDONYM_HEX_DIGITS",
     "normalise_phone",
+    "normalise_phone_sql",
     "pseudonym",
     "pseudonym_sql",
     "resolve_key",

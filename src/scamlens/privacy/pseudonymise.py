@@ -19,6 +19,7 @@ import re
 __all__ = [
     "PSEUDONYM_HEX_DIGITS",
     "normalise_phone",
+    "normalise_phone_sql",
     "pseudonym",
     "pseudonym_sql",
 ]
@@ -53,7 +54,8 @@ def _pads(key: bytes) -> tuple[str, str]:
     return inner, outer
 
 
-def _normalise_sql(expr: str) -> str:
+def normalise_phone_sql(expr: str) -> str:
+    """SQL of :func:`normalise_phone` applied to the text ``expr``."""
     digits = f"regexp_replace({expr}, '[^0-9]', '', 'g')"
     return (
         f"(CASE WHEN length({digits}) = 15 AND starts_with({digits}, '0086') "
@@ -69,7 +71,7 @@ def pseudonym_sql(key: bytes, expr: str) -> str:
     The key only appears as its two padded forms, as hex literals inside the query.
     """
     inner, outer = _pads(key)
-    message = f"encode({_normalise_sql(expr)})"
+    message = f"encode({normalise_phone_sql(expr)})"
     inner_hash = f"unhex(sha256(unhex('{inner}') || {message}))"
     return (
         f"substr(sha256(unhex('{outer}') || {inner_hash}), 1, {PSEUDONYM_HEX_DIGITS})"

@@ -1,7 +1,12 @@
-"""Sources of outreach records: files and platform databases, read in chunks."""
+"""Sources of outreach records: files and platform databases, read in chunks.
 
-from scamlens.sources.base import Position, Source, check_columns
-from scamlens.sources.database import DatabaseSource, is_database_url, safe_url
+The database source (and with it SQLAlchemy, a third of a second to import) loads
+on first use, so that commands reading files start quickly.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+from scamlens.sources.base import Position, Source, check_columns, is_database_url
 from scamlens.sources.files import (
     CsvSource,
     JsonLinesSource,
@@ -14,6 +19,9 @@ from scamlens.sources.landing import (
     insert_batch,
     to_text_batch,
 )
+
+if TYPE_CHECKING:
+    from scamlens.sources.database import DatabaseSource, safe_url
 
 __all__ = [
     "LANDING_COLUMNS",
@@ -31,3 +39,13 @@ __all__ = [
     "safe_url",
     "to_text_batch",
 ]
+
+_LAZY = {"DatabaseSource", "safe_url"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from scamlens.sources import database
+
+        return getattr(database, name)
+    raise AttributeError(f"module 'scamlens.sources' has no attribute {name!r}")

@@ -22,7 +22,7 @@ import pyarrow as pa
 from scamlens.contract import REQUIRED
 from scamlens.errors import SchemaMismatch
 
-__all__ = ["Position", "Source", "check_columns"]
+__all__ = ["Position", "Source", "check_columns", "is_database_url"]
 
 logger = logging.getLogger(__name__)
 
@@ -87,3 +87,9 @@ def text_columns(
     if not mapping:
         return names
     return [mapping.get(n, n) for n in names]
+
+
+def is_database_url(text: str) -> bool:
+    """True when ``text`` looks like a SQLAlchemy URL rather than a path."""
+    head = text.split("://", 1)[0]
+    return "://" in text and head.replace("+", "").replace("_", "").isalnum()

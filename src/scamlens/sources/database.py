@@ -31,7 +31,7 @@ from sqlalchemy.exc import (
 )
 
 from scamlens.errors import SourceError, SourceNotFound, SourceUnreachable, UsageError
-from scamlens.sources.base import Position, Source, check_columns
+from scamlens.sources.base import Position, Source, check_columns, is_database_url
 from scamlens.sources.landing import to_text_batch
 
 __all__ = ["DatabaseSource", "is_database_url", "safe_url"]
@@ -52,12 +52,6 @@ def _typed(mark: Any, column: sa.Column[Any]) -> Any:
             return mark
         return value.date() if type(column.type) is sa.Date else value
     return mark
-
-
-def is_database_url(text: str) -> bool:
-    """True when ``text`` looks like a SQLAlchemy URL rather than a path."""
-    head = text.split("://", 1)[0]
-    return "://" in text and head.replace("+", "").replace("_", "").isalnum()
 
 
 def safe_url(url: str) -> str:

@@ -28,6 +28,7 @@ __all__ = [
     "create_landing",
     "citizen_key_sql",
     "insert_batch",
+    "redact_free_text",
     "to_text_batch",
 ]
 
@@ -104,7 +105,7 @@ def to_text_batch(
 _FREE_TEXT = ("transcript", "extras")
 
 
-def _redact_free_text(batch: pa.Table, redactor: Redactor) -> pa.Table:
+def redact_free_text(batch: pa.Table, redactor: Redactor) -> pa.Table:
     """Replace phone numbers inside free-text columns with their pseudonyms."""
     for name in _FREE_TEXT:
         if name not in batch.column_names:
@@ -138,7 +139,7 @@ def insert_batch(
     if batch.num_rows == 0:
         return 0
     if redactor is not None:
-        batch = _redact_free_text(batch, redactor)
+        batch = redact_free_text(batch, redactor)
     present = set(batch.column_names)
     batch = batch.append_column("_n", pa.array(range(batch.num_rows), pa.int64()))
     name = f"_batch_{id(batch)}"

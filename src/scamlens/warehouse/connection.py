@@ -41,6 +41,9 @@ def connect(
     con.execute(f"SET TimeZone = '{TIMEZONE}'")
     con.execute(f"SET memory_limit = '{engine.memory_limit}'")
     con.execute("SET preserve_insertion_order = false")
+    # Local files are read through the OS page cache; DuckDB's own copy of every
+    # file read would only add fresh memory, which is costly on virtual machines.
+    con.execute("SET enable_external_file_cache = false")
     if engine.threads:
         con.execute(f"SET threads = {int(engine.threads)}")
     if path is not None:
