@@ -401,7 +401,7 @@ def write_parquet(rows: list[dict], path: Path) -> Path:
                 exprs.append(f'CAST({value_sql(name, types)} AS TIMESTAMP) AS "{name}"')
             else:
                 exprs.append(f'{value_sql(name, types)} AS "{name}"')
-        typed = con.execute(f"SELECT {', '.join(exprs)} FROM raw").to_arrow_table()
+        typed = con.sql(f"SELECT {', '.join(exprs)} FROM raw").to_arrow_table()
     finally:
         con.close()
     columns = {

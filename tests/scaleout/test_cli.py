@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
 from scamlens.scaleout import SPARK_MISSING
@@ -43,12 +44,43 @@ def test_spark_metrics_writes_the_metrics_file(spark, cli, tmp_path: Path) -> No
         AS_OF,
         "--master",
         "local[2]",
+        "--quarantine",
+        str(tmp_path / "quarantine.parquet"),
     )
     assert result.exit_code == 0, result.stderr
     expected = (tmp_path / "duck.csv").read_bytes()
     assert (tmp_path / "spark.csv").read_bytes() == expected
     assert expected.count(b"\n") > 3
     assert "counted" in result.stdout and "runaway_dialing" in result.stdout
+    quarantined = pq.read_table(tmp_path / "quarantine.parquet")
+    assert quarantined.column_names == [
+        "read_order",
+        "outreach_id",
+        "reason",
+        "detail",
+        "original",
+    ]
+    reasons = quarantined.column("reason").to_pylist()
+    assert "runaway_dialing" in reasons and "superseded" not in reasons
+
+
+def test_spark_metrics_refuses_an_unknown_quarantine_format(
+    spark, cli, tmp_path
+) -> None:
+    source = messy.write_csv(messy.records(50, seed=3), tmp_path / "records.csv")
+    result = cli(
+        "spark",
+        "metrics",
+        str(source),
+        "--by",
+        "day",
+        "--out",
+        str(tmp_path / "out.csv"),
+        "--quarantine",
+        str(tmp_path / "q.txt"),
+    )
+    assert result.exit_code == 2
+    assert "--quarantine" in result.stderr and ".txt" in result.stderr
 
 
 def test_spark_stream_available_now(spark, cli, tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from scamlens.cli.common import err_console, out_console, parse_as_of, report_ta
 from scamlens.cli.context import Context
 from scamlens.errors import UsageError
 from scamlens.indicators import parse_dimensions
-from scamlens.reports.writers import FORMATS, write_indicators
+from scamlens.reports.writers import FORMATS, write_indicators, write_table
 from scamlens.scaleout import require_spark
 
 if TYPE_CHECKING:
@@ -42,10 +42,10 @@ def _conf(pairs: tuple[str, ...]) -> dict[str, str]:
     return conf
 
 
-def _check_out(out: Path) -> None:
+def _check_out(out: Path, option: str = "--out") -> None:
     if out.suffix.lower() not in FORMATS:
         raise UsageError(
-            f"--out `{out}` has extension `{out.suffix}`; use one of "
+            f"{option} `{out}` has extension `{out.suffix}`; use one of "
             f"{', '.join(FORMATS)}"
         )
 
@@ -85,6 +85,11 @@ def spark() -> None:
     help="Output file: .csv, .parquet, .xlsx or .json.",
 )
 @click.option("--as-of", "as_of", help="Cut-off time for future_time [default: now].")
+@click.option(
+    "--quarantine",
+    type=click.Path(path_type=Path),
+    help="Also write the quarantined records here (.csv, .parquet, .xlsx, .json).",
+)
 @click.option("--encoding", help="Text encoding of a CSV/JSONL file [default: guess].")
 @click.option("--delimiter", help="CSV delimiter [default: guess from the header].")
 @_master
@@ -96,6 +101,7 @@ def metrics(
     by: str,
     out: Path,
     as_of: str | None,
+    quarantine: Path | None,
     encoding: str | None,
     delimiter: str | None,
     master: str,
@@ -108,18 +114,32 @@ def metrics(
     settings = ctx.settings
     dims = parse_dimensions(by)
     _check_out(out)
+    if quarantine is not None:
+        _check_out(quarantine, "--quarantine")
     cutoff = parse_as_of(as_of)
     session = _session(master, conf)
     from scamlens.scaleout.spark.pipeline import spark_metrics
 
     result = spark_metrics(
-        session, source, dims, settings, cutoff, encoding=encoding, delimiter=delimiter
+        session,
+        source,
+        dims,
+        settings,
+        cutoff,
+        encoding=encoding,
+        delimiter=delimiter,
+        with_quarantine=quarantine is not None,
     )
     written = write_indicators(result.counts, out, dims)
+    if quarantine is not None and result.quarantine is not None:
+        write_table(result.quarantine, quarantine)
     out_console.print(
         report_table(result.report, title=f"scamlens spark metrics: {source}")
     )
-    err_console.print(f"wrote {written.num_rows:,} groups to {out}")
+    err_console.print(
+        f"wrote {written.num_rows:,} groups to {out}"
+        + (f"; quarantine to {quarantine}" if quarantine else "")
+    )
 
 
 @spark.command()

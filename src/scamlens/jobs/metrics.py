@@ -36,6 +36,7 @@ __all__ = [
     "compute_metrics",
     "count_verdicts",
     "quarantine_rows",
+    "redact_originals",
 ]
 
 logger = logging.getLogger(__name__)
@@ -141,6 +142,11 @@ def quarantine_rows(
         f"WHERE reason IS NOT NULL AND reason <> '{SUPERSEDED}') v "
         f"JOIN {relation} l USING (_seq) ORDER BY v._seq"
     ).to_arrow_table()
+    return redact_originals(table, redactor)
+
+
+def redact_originals(table: pa.Table, redactor: Redactor) -> pa.Table:
+    """``table`` with the phone numbers in its ``original`` column pseudonymised."""
     originals = [
         None if text is None else redactor.redact(text)
         for text in table.column("original").to_pylist()

@@ -57,13 +57,15 @@ _RESET = (
 def verdicts(
     parsed: DataFrame, settings: CleaningSettings, as_of: datetime
 ) -> DataFrame:
-    """The verdict of every parsed row: its columns, ``_day`` and ``reason``.
+    """The verdict of every parsed row: its columns, ``_day``, ``reason`` and
+    ``detail``.
 
     ``reason`` is NULL for a counted attempt, ``superseded`` for an older version, or
-    the code of the first rule the attempt failed. Each step is one window over all
+    the code of the first rule the attempt failed; ``detail`` names the field that
+    failed it, as in the batch core's quarantine. Each step is one window over all
     rows (no unions), so the parse above it runs once.
     """
-    reason, _ = reason_sql(settings, as_of, timestamp_literal=spark_timestamp)
+    reason, detail = reason_sql(settings, as_of, timestamp_literal=spark_timestamp)
     columns = [c for c in parsed.columns]
     ranked = parsed.selectExpr("*", f"{_RESET} AS _reset").selectExpr(
         *columns, f"{_VERSION} AS _version"
@@ -71,6 +73,7 @@ def verdicts(
     checked = ranked.selectExpr(
         *columns,
         f"CASE WHEN _version > 1 THEN '{SUPERSEDED}' ELSE {reason} END AS reason",
+        f"CASE WHEN _version > 1 THEN NULL ELSE {detail} END AS detail",
         "to_date(initiated_at) AS _day",
     )
     if not any(rule.code == RUNAWAY for rule in active_rules(settings)):
@@ -80,9 +83,10 @@ def verdicts(
         "row_number() OVER (PARTITION BY citizen_key, _day, module, reason IS NULL "
         "ORDER BY initiated_at, outreach_id)"
     )
+    beyond = f"reason IS NULL AND {nth} > {cap}"
     return checked.selectExpr(
         *columns,
-        f"CASE WHEN reason IS NULL AND {nth} > {cap} THEN '{RUNAWAY}' ELSE reason END "
-        "AS reason",
+        f"CASE WHEN {beyond} THEN '{RUNAWAY}' ELSE reason END AS reason",
+        f"CASE WHEN {beyond} THEN 'citizen_key' ELSE detail END AS detail",
         "_day",
     )

@@ -21,8 +21,11 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 
 from scamlens.cleaning.report import CleaningReport
-from scamlens.jobs.metrics import MetricsResult
+from scamlens.cleaning.rules import SUPERSEDED
+from scamlens.contract import COLUMN_NAMES
+from scamlens.jobs.metrics import MetricsResult, redact_originals
 from scamlens.privacy import resolve_key
+from scamlens.privacy.redact import Redactor
 from scamlens.scaleout.spark.cleaning import verdicts
 from scamlens.scaleout.spark.compile import (
     arrow_schema,
@@ -100,7 +103,8 @@ class SparkCleaning:
         from pyspark import StorageLevel
 
         self.spark = prepare(spark)
-        landed = land_files(spark, files, resolve_key(settings))
+        self._key = resolve_key(settings)
+        landed = land_files(spark, files, self._key)
         self.verdicts = verdicts(parse_landed(landed), settings.cleaning, as_of)
         self.verdicts.persist(StorageLevel.MEMORY_AND_DISK)
         self._report: CleaningReport | None = None
@@ -120,6 +124,38 @@ class SparkCleaning:
         with scamlens_conf(self.spark):
             return count_by(self.verdicts.where(F.col("reason").isNull()), dims)
 
+    def quarantine(self) -> pa.Table:
+        """The quarantined attempts, as ``scamlens metrics --quarantine`` gives them.
+
+        Columns: ``read_order`` (the 0-based position in read order, the batch
+        core's ``_seq``), ``outreach_id``, ``reason``, ``detail`` and ``original``:
+        the record's parsed values as JSON, the citizen by pseudonym, free text
+        redacted. Numbering rows in read order sorts every record once, so ask for
+        it only when the quarantine is wanted.
+        """
+        from pyspark.sql import Window
+        from pyspark.sql import functions as F
+
+        kept = [c for c in self.verdicts.columns if c in COLUMN_NAMES]
+        original = F.to_json(
+            F.struct(*kept, "citizen_key", F.col("_malformed").alias("malformed"))
+        )
+        position = F.row_number().over(Window.orderBy("_seq")) - 1
+        with scamlens_conf(self.spark):
+            frame = (
+                self.verdicts.select(
+                    position.cast("long").alias("read_order"),
+                    "outreach_id",
+                    "reason",
+                    "detail",
+                    original.alias("original"),
+                )
+                .where(F.col("reason").isNotNull() & (F.col("reason") != SUPERSEDED))
+                .orderBy("read_order")
+            )
+            table = to_arrow(frame)
+        return redact_originals(table, Redactor(self._key))
+
     def close(self) -> None:
         """Release the cached verdicts."""
         self.verdicts.unpersist()
@@ -134,14 +170,17 @@ def spark_metrics(
     *,
     encoding: str | None = None,
     delimiter: str | None = None,
+    with_quarantine: bool = False,
 ) -> MetricsResult:
-    """Read ``source`` (a file, or files in read order), clean it, count by ``dims``."""
+    """Read ``source`` (a file, or files in read order), clean it, count by ``dims``;
+    with ``with_quarantine``, also collect the quarantined attempts."""
     paths = [source] if isinstance(source, str) else list(source)
     files = [inspect_file(p, encoding=encoding, delimiter=delimiter) for p in paths]
     cleaning = SparkCleaning(spark, files, settings, as_of)
     try:
         counts = cleaning.counts(dims)
         report = cleaning.report
+        quarantine = cleaning.quarantine() if with_quarantine else None
     finally:
         cleaning.close()
     logger.info(
@@ -150,4 +189,4 @@ def spark_metrics(
         report.read,
         ", ".join(paths),
     )
-    return MetricsResult(counts, report, None)
+    return MetricsResult(counts, report, quarantine)
