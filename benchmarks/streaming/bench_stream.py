@@ -2,9 +2,9 @@
 
 Throughput: N simulated records (JSON, one message each) are published onto a fresh
 JetStream stream first; then ``scamlens stream`` runs as a real process until the
-stream is idle. Sustained records/s = records / (last commit − start of the first
-micro-batch), from the consumer's own commit log lines; process start-up (imports,
-stream and consumer set-up) is reported apart.
+stream is idle. Sustained records/s = records / (last commit − the moment the
+consumer starts reading the stream), from the consumer's own log lines; process
+start-up (imports, stream and consumer set-up) is reported apart.
 
 Latency: the consumer runs first (live clock, no --as-of); records made "now" (the
 simulated records with their event time set to the publish time, so windows close at
@@ -16,8 +16,14 @@ reaches it). Same clock, same machine.
     .venv/bin/python benchmarks/streaming/bench_stream.py throughput --records 1000000
     .venv/bin/python benchmarks/streaming/bench_stream.py latency --rate 5000
 
+Message shape: ``--per-message K`` publishes K records per message (default 1: one
+JSON object per message), as JSON Lines, or as a JSON array with ``--shape array``.
+
 Options after the mode: --ack all, --no-anomalies, --batch-records N,
 --batch-seconds S (passed to ``scamlens stream``).
+
+Besides wall time, the consumer's CPU seconds (user + system, from ``wait4``) are
+reported, and the load average before and after the run.
 """
 
 from __future__ import annotations
@@ -46,6 +52,7 @@ URL = "nats://127.0.0.1:4222"
 ZONE = ZoneInfo("Asia/Shanghai")
 SCAMLENS = str(Path(sys.executable).with_name("scamlens"))
 CACHE = Path(tempfile.gettempdir()) / "scamlens-bench-stream"
+READING = re.compile(r"^(\S+ \S+) INFO \S+: reading stream ", re.MULTILINE)
 COMMIT = re.compile(
     r"committed micro-batch records=(\d+) .* last_item=(\d+) seconds=([\d.]+) "
     r"committed_at=([\d.]+)"
@@ -65,14 +72,27 @@ def records(n: int) -> tuple[list[bytes], str]:
     return lines, config.as_of.isoformat()
 
 
+def bodies(lines: list[bytes], per_message: int, shape: str) -> list[bytes]:
+    """Message bodies of ``per_message`` records each: JSON Lines or a JSON array."""
+    if per_message <= 1:
+        return lines
+    groups = [lines[i : i + per_message] for i in range(0, len(lines), per_message)]
+    if shape == "array":
+        return [b"[" + b",".join(group) + b"]" for group in groups]
+    return [b"\n".join(group) for group in groups]
+
+
 async def _publish_all(subject: str, stream: str, lines: list[bytes]) -> None:
     nc = await nats.connect(URL)
     js = nc.jetstream()
     await js.add_stream(name=stream, subjects=[subject])
-    for i, line in enumerate(lines):
+    sent = 0
+    for line in lines:
         await nc.publish(subject, line)
-        if i % 20_000 == 0:
+        sent += len(line)
+        if sent > 8_000_000:
             await nc.flush()
+            sent = 0
     await nc.flush()
     while (await js.stream_info(stream)).state.messages < len(lines):
         await asyncio.sleep(0.1)
@@ -149,6 +169,11 @@ def _consumer(
     )
 
 
+def _log_time(stamp: str) -> float:
+    """Epoch seconds of a log line's local ``YYYY-MM-DD HH:MM:SS,mmm`` stamp."""
+    return datetime.strptime(stamp, "%Y-%m-%d %H:%M:%S,%f").timestamp()
+
+
 def _commits(log: str) -> list[tuple[int, int, float, float]]:
     """(records, last sequence, seconds, committed_at) of every commit."""
     return [
@@ -156,16 +181,25 @@ def _commits(log: str) -> list[tuple[int, int, float, float]]:
     ]
 
 
-def throughput(n: int, extra: list[str]) -> None:
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def throughput(n: int, per_message: int, shape: str, extra: list[str]) -> None:
     lines, as_of = records(n)
     token = uuid.uuid4().hex[:8]
     subject, stream = f"bench.{token}", f"BENCH_{token}"
-    asyncio.run(_publish_all(subject, stream, lines))
+    messages = bodies(lines, per_message, shape)
+    asyncio.run(_publish_all(subject, stream, messages))
+    load_before = _load()
     try:
         with tempfile.TemporaryDirectory() as data:
             started = time.time()
             proc = _consumer(subject, as_of, extra, Path(data))
-            _, log = proc.communicate()
+            assert proc.stderr is not None
+            log = proc.stderr.read()
+            _, status, usage = os.wait4(proc.pid, 0)
+            proc.returncode = os.waitstatus_to_exitcode(status)
             wall = time.time() - started
     finally:
         asyncio.run(_delete(stream))
@@ -173,23 +207,39 @@ def throughput(n: int, extra: list[str]) -> None:
     if proc.returncode != 0 or not commits:
         sys.exit(f"consumer failed ({proc.returncode}):\n{log[-3000:]}")
     done = sum(c[0] for c in commits)
-    first = commits[0][3] - commits[0][2]
+    # From the moment the consumer starts reading (its "reading stream" line), so
+    # filling the first micro-batch counts too.
+    reading = READING.search(log)
+    first = _log_time(reading[1]) if reading else commits[0][3] - commits[0][2]
     span = commits[-1][3] - first
     engine = sum(c[2] for c in commits)
     sizes = [c[0] for c in commits]
+    cpu = usage.ru_utime + usage.ru_stime
+    shape_text = (
+        "one JSON object per message"
+        if per_message <= 1
+        else f"{per_message} records per message ({shape})"
+    )
+    print(f"message shape: {shape_text}; {len(messages):,} messages")
     print(
         f"records {done:,} in {len(commits)} micro-batches "
         f"(median {statistics.median(sizes):,.0f} records)"
     )
     print(
         f"sustained: {done / span:,.0f} records/s over {span:.1f} s "
-        f"(first batch start to last commit)"
+        f"(consumer starts reading to last commit)"
     )
     print(f"engine transactions alone: {done / engine:,.0f} records/s")
     print(
         f"process wall time {wall:.1f} s incl. start-up {first - started:.1f} s "
         "and 3 s idle wait"
     )
+    print(
+        f"consumer CPU {cpu:.1f} s (user {usage.ru_utime:.1f} + sys "
+        f"{usage.ru_stime:.1f}), incl. start-up: {done / cpu:,.0f} records per "
+        "CPU-second"
+    )
+    print(f"load average before: {load_before}; after: {_load()}")
 
 
 def latency(rate: float, seconds: float, extra: list[str]) -> None:
@@ -248,9 +298,11 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1_000_000)
     parser.add_argument("--rate", type=float, default=5_000)
     parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--per-message", type=int, default=1)
+    parser.add_argument("--shape", choices=["lines", "array"], default="lines")
     args, extra = parser.parse_known_args()
     if args.mode == "throughput":
-        throughput(args.records, extra)
+        throughput(args.records, args.per_message, args.shape, extra)
     else:
         latency(args.rate, args.seconds, extra)
 

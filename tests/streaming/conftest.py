@@ -20,6 +20,7 @@ from scamlens.sources import JsonLinesSource
 from scamlens.streaming.config import StreamConfig
 from scamlens.streaming.decode import decode_json_messages, payload_texts
 from scamlens.streaming.engine import MicroBatch, StreamEngine
+from scamlens.streaming.prepare import decoder_connection, prepare_records
 from scamlens.warehouse import connect
 
 # The root conftest's settings carry this key (SCAMLENS_HMAC_KEY); the batch
@@ -61,7 +62,7 @@ def feed(
     decoder: duckdb.DuckDBPyConnection | None = None,
 ) -> None:
     """Send ``lines`` as JSON messages in micro-batches of the given sizes."""
-    decoder = decoder or duckdb.connect()
+    decoder = decoder or decoder_connection()
     redactor = Redactor(KEY)
     start = 0
     for n, size in enumerate(sizes):
@@ -71,7 +72,16 @@ def feed(
         texts = payload_texts([line.encode() for line in chunk])
         records = decode_json_messages(decoder, texts, redactor)
         start += len(chunk)
-        engine.process(MicroBatch("test", "test", {"batch": n}, records))
+        # Every other micro-batch comes prepared off the engine's thread, as the
+        # JetStream reader does it; the others land through insert_batch.
+        prepared = (
+            prepare_records(decoder, records, key=KEY, redactor=redactor)
+            if n % 2 == 0
+            else None
+        )
+        engine.process(
+            MicroBatch("test", "test", {"batch": n}, records, prepared=prepared)
+        )
 
 
 def batch_counts(

@@ -200,3 +200,24 @@ def test_a_window_spec_no_longer_configured_is_dropped(
         r[0] for r in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()
     }
     assert not any(t.startswith(("stream_w1h", "stream_w1m")) for t in tables)
+
+
+def test_a_prepared_batch_also_counts_a_future_record_whose_time_has_come(
+    make_engine: EngineFactory,
+) -> None:
+    from .conftest import records_json
+
+    now = [datetime.fromisoformat("2025-03-03T09:00:00+08:00")]
+    con, engine = make_engine(clock=lambda: now[0])
+    feed(engine, [records_json(initiated_at="2025-03-03T10:00:00+08:00")], [1])
+    now[0] += timedelta(hours=2)
+    # The next micro-batch (prepared off the engine's thread) brings another record;
+    # the first one's future_time verdict expires in the same transaction.
+    other = records_json(
+        outreach_id="OR-other", initiated_at="2025-03-03T10:30:00+08:00"
+    )
+    feed(engine, [other], [1])
+    assert con.execute("SELECT count(*) FROM stream_quarantine").fetchall()[0][0] == 0
+    assert by_group(live_counts(con, ("day",)), ("day",)) == {
+        (datetime.fromisoformat("2025-03-03").date(),): (2, 2, 2, 0, 2)
+    }

@@ -11,24 +11,22 @@ metrics`` over the same records and a consumer that was never interrupted.
 from __future__ import annotations
 
 import asyncio
-import csv
 import random
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import duckdb
-import nats
 import pytest
 
 from scamlens.simulate import MessRates, SimConfig
 
+from .jetstream import URL, delete_stream, metrics_csv, publish
 from .processes import finish, kill_after_first_commit, start, window_rows
 from .records import stream_lines
 
 pytestmark = [pytest.mark.services, pytest.mark.slow]
 
-URL = "nats://127.0.0.1:4222"
 CONFIG = SimConfig(days=2, per_day=1_000, seed=31, mess=MessRates().scaled(3))
 AS_OF = CONFIG.as_of.isoformat()
 BREAKDOWNS = (
@@ -40,47 +38,14 @@ BREAKDOWNS = (
 )
 
 
-async def _publish(subject: str, stream: str, lines: list[str]) -> None:
-    nc = await nats.connect(URL)
-    js = nc.jetstream()
-    await js.add_stream(name=stream, subjects=[subject])
-    for line in lines:
-        await nc.publish(subject, line.encode())
-    await nc.flush()
-    info = await js.stream_info(stream)
-    for _ in range(100):
-        if info.state.messages >= len(lines):
-            break
-        await asyncio.sleep(0.05)
-        info = await js.stream_info(stream)
-    assert info.state.messages == len(lines)
-    await nc.close()
-
-
-async def _delete(stream: str) -> None:
-    nc = await nats.connect(URL)
-    try:
-        await nc.jetstream().delete_stream(stream)
-    finally:
-        await nc.close()
-
-
 @pytest.fixture
 def published() -> Iterator[tuple[str, str, list[str]]]:
     token = uuid.uuid4().hex[:10]
     subject, stream = f"sltest.{token}.records", f"SLTEST_{token}"
     lines = stream_lines(CONFIG, seed=8)
-    asyncio.run(_publish(subject, stream, lines))
+    asyncio.run(publish(subject, stream, lines))
     yield subject, stream, lines
-    asyncio.run(_delete(stream))
-
-
-def _csv(path: Path) -> dict[tuple[str, ...], tuple[str, ...]]:
-    with path.open(encoding="utf-8") as handle:
-        rows = list(csv.reader(handle))
-    header, body = rows[0], rows[1:]
-    split = header.index("initiated")
-    return {tuple(r[:split]): tuple(r[split:]) for r in body}
+    asyncio.run(delete_stream(stream))
 
 
 def test_killed_twice_the_live_indicators_equal_the_batch_ones(
@@ -114,8 +79,8 @@ def test_killed_twice_the_live_indicators_equal_the_batch_ones(
             "metrics", str(records), "--by", dims, "--as-of", AS_OF, "--out", str(batch)
         )
         assert result.exit_code == 0, result.stderr
-        expected = _csv(batch)
-        assert _csv(live) == expected, dims
+        expected = metrics_csv(batch)
+        assert metrics_csv(live) == expected, dims
         assert len(expected) > 3
 
     warehouse = data_dir / "warehouse.duckdb"

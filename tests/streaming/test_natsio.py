@@ -10,6 +10,7 @@ from scamlens.streaming.natsio import (
     ack_frames,
     parse_frames,
     status_code,
+    stream_pending,
     stream_sequence,
 )
 
@@ -76,3 +77,17 @@ def test_stream_sequence_rejects_other_subjects() -> None:
 def test_ack_frames_acknowledges_each_reply() -> None:
     assert ack_frames([b"r.1", b"r.2"]) == b"PUB r.1 4\r\n+ACK\r\nPUB r.2 4\r\n+ACK\r\n"
     assert status_code(b"plain") is None
+
+
+@pytest.mark.parametrize(
+    ("reply", "pending"),
+    [
+        (b"$JS.ACK.S.c.1.42.40.1700000000.17", 17),
+        (b"$JS.ACK._.ACCHASH.S.c.2.43.41.1700000000.250000.tok", 250_000),
+        (b"_INBOX.abc", 0),
+    ],
+)
+def test_stream_pending_reads_the_backlog_after_a_message(
+    reply: bytes, pending: int
+) -> None:
+    assert stream_pending(reply) == pending

@@ -66,6 +66,7 @@ def _source(
             source,
             subject,
             redactor=redactor,
+            key=resolve_key(settings),
             stream=stream_name,
             durable=durable,
             ack=ack,

@@ -29,7 +29,9 @@ class StreamConfig:
 
     ``as_of`` None means live: the ``future_time`` rule compares with the wall clock
     at each micro-batch, and records whose time has come since are re-decided.
-    ``detection`` None switches anomaly detection off.
+    ``detection`` None switches anomaly detection off. ``catch_up_factor`` lets a
+    micro-batch grow to that many times ``commit_every_records`` while the source has
+    a backlog (see :attr:`catch_up_records`).
     """
 
     specs: tuple[WindowSpec, ...] = DEFAULT_SPECS
@@ -39,6 +41,14 @@ class StreamConfig:
     commit_every_seconds: float = 1.0
     as_of: datetime | None = None
     detection: DetectionConfig | None = field(default_factory=DetectionConfig)
+    catch_up_factor: int = 4
+
+    @property
+    def catch_up_records(self) -> int:
+        """Micro-batch bound while catching up with a backlog: every transaction has
+        a fixed cost (planning its SQL, closing windows), which bigger batches share
+        out; live, the time bound keeps batches small anyway."""
+        return self.commit_every_records * self.catch_up_factor
 
     def __post_init__(self) -> None:
         if self.allowed_lateness_seconds < 0:
@@ -50,6 +60,10 @@ class StreamConfig:
             raise UsageError(
                 f"micro-batch bounds `{self.commit_every_records}` records / "
                 f"`{self.commit_every_seconds}` s must both be above 0"
+            )
+        if self.catch_up_factor < 1:
+            raise UsageError(
+                f"catch-up factor `{self.catch_up_factor}` must be 1 or more"
             )
         if len({s.table for s in self.specs}) != len(self.specs):
             raise UsageError("the same window spec is given twice")

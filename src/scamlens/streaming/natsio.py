@@ -32,6 +32,7 @@ __all__ = [
     "ack_frames",
     "parse_frames",
     "status_code",
+    "stream_pending",
     "stream_sequence",
 ]
 
@@ -113,6 +114,17 @@ def stream_sequence(reply: bytes) -> int:
     raise SourceError(
         f"unexpected JetStream reply subject `{reply.decode(errors='replace')}`"
     )
+
+
+def stream_pending(reply: bytes) -> int:
+    """Messages left for the consumer after this one, from a ``$JS.ACK`` reply
+    subject (see :func:`stream_sequence`); 0 when the subject does not say."""
+    tokens = reply.split(b".")
+    if len(tokens) == 9:
+        return int(tokens[8])
+    if len(tokens) >= 11:
+        return int(tokens[10])
+    return 0
 
 
 def status_code(headers: bytes) -> int | None:
@@ -225,6 +237,11 @@ class NatsSocket:
     def publish(self, subject: bytes, payload: bytes, reply: bytes = b"") -> None:
         head = b"PUB " + subject + (b" " + reply if reply else b"")
         self.write(head + b" " + str(len(payload)).encode() + _CRLF + payload + _CRLF)
+
+    def readable(self) -> bool:
+        """Whether data waits on the socket right now."""
+        readable, _, _ = select.select([self.sock], [], [], 0)
+        return bool(readable)
 
     def read_frames(self) -> list[Frame]:
         """Wait for data and return the complete frames received (maybe none).

@@ -38,10 +38,11 @@ import duckdb
 
 from scamlens.cleaning.parse import value_sql
 from scamlens.cleaning.pipeline import CleaningPlan, relation_types
-from scamlens.cleaning.rules import active_rules
+from scamlens.cleaning.rules import active_rules, reason_sql
 from scamlens.indicators import FLAGS
 from scamlens.indicators.duckdb_sql import dimension_sql
 from scamlens.settings import CleaningSettings
+from scamlens.streaming.prepare import group_hash_sql, id_hash_sql
 from scamlens.streaming.tables import VERDICT_COLUMNS
 from scamlens.streaming.windows import STORED_DIMS
 
@@ -75,21 +76,8 @@ def new_rows_sql(relation: str, types: dict[str, str]) -> str:
     )
 
 
-def _id_hash(prefix: str = "") -> str:
-    """64-bit hash of the id for cheap lookups; NULL without an id."""
-    return (
-        f"(CASE WHEN {prefix}outreach_id IS NOT NULL "
-        f"THEN hash({prefix}outreach_id) END)"
-    )
-
-
-def _group_hash(prefix: str = "") -> str:
-    """64-bit hash of the cap group; NULL when a part of it is missing."""
-    parts = f"{prefix}citizen_key, {prefix}_day, {prefix}module"
-    return (
-        f"(CASE WHEN {prefix}citizen_key IS NOT NULL AND {prefix}_day IS NOT NULL "
-        f"AND {prefix}module IS NOT NULL THEN hash({parts}) END)"
-    )
+_id_hash = id_hash_sql
+_group_hash = group_hash_sql
 
 
 @dataclass(frozen=True)
@@ -109,6 +97,7 @@ class Recompute:
     def __init__(self, con: duckdb.DuckDBPyConnection, cleaning: CleaningSettings):
         self.con = con
         self.cleaning = cleaning
+        self._parsed_new: str | None = None
         runaway = any(r.code == "runaway_dialing" for r in active_rules(cleaning))
         self.cap: int | None = int(cleaning.daily_cap) if runaway else None
 
@@ -119,19 +108,36 @@ class Recompute:
         return int(self.con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
 
     def run(
-        self, new_relation: str, as_of: datetime, *, live_clock: bool
+        self,
+        new_relation: str,
+        as_of: datetime,
+        *,
+        live_clock: bool,
+        parsed: bool = False,
     ) -> RecomputeStats:
         """Recompute after the rows of ``new_relation`` joined ``stream_versions``.
 
         ``new_relation`` is a landing-shaped relation of the new versions (already
-        inserted). ``live_clock`` also re-decides ``future_time`` verdicts whose
-        time has come. The signed count deltas are then in :attr:`deltas`.
+        inserted), or with ``parsed`` their parsed values as
+        :func:`scamlens.streaming.prepare.prepare_records` gives them (then they are
+        not parsed again). ``live_clock`` also re-decides ``future_time`` verdicts
+        whose time has come. The signed count deltas are then in :attr:`deltas`.
         """
-        types = relation_types(self.con, new_relation)
-        self._exec(
-            f"CREATE OR REPLACE TEMP TABLE {_NEW} AS SELECT *, {_id_hash()} AS "
-            f"_idh, {_group_hash()} AS _gh FROM ({new_rows_sql(new_relation, types)})"
-        )
+        if parsed:
+            self._parsed_new = new_relation
+            self._exec(
+                f"CREATE OR REPLACE TEMP TABLE {_NEW} AS SELECT _seq, outreach_id, "
+                "citizen_key, module, initiated_at, _day, _idh, _gh "
+                f"FROM {new_relation}"
+            )
+        else:
+            self._parsed_new = None
+            types = relation_types(self.con, new_relation)
+            self._exec(
+                f"CREATE OR REPLACE TEMP TABLE {_NEW} AS SELECT *, {_id_hash()} AS "
+                f"_idh, {_group_hash()} AS _gh FROM "
+                f"({new_rows_sql(new_relation, types)})"
+            )
         self._affected_ids(as_of, live_clock=live_clock)
         self._affected_groups()
         self._relation_seqs()
@@ -210,12 +216,31 @@ class Recompute:
         reference ``exact_ctes``; both give the same verdict for a lone row.
         """
         special = f"(SELECT * FROM stream_versions SEMI JOIN {_SPECIAL} USING (_seq))"
-        lone = (
-            f"(SELECT * FROM stream_versions SEMI JOIN (SELECT _seq FROM {_SEQS} "
-            f"ANTI JOIN {_SPECIAL} USING (_seq)) USING (_seq))"
-        )
+        lone_seqs = f"(SELECT _seq FROM {_SEQS} ANTI JOIN {_SPECIAL} USING (_seq))"
         types = relation_types(self.con, "stream_versions")
-        plan = CleaningPlan(special, types, self.cleaning, as_of)
+        new_select = None
+        if self._parsed_new is None:
+            lone = f"(SELECT * FROM stream_versions SEMI JOIN {lone_seqs} USING (_seq))"
+            plan = CleaningPlan(special, types, self.cleaning, as_of)
+            lone_select = f"SELECT * FROM ({plan.fast_select(lone)})"
+        else:
+            # New rows come parsed: the row rules apply to their typed values as in
+            # fast_select, and a new row's group is in G by definition. The few
+            # older lone versions (live: a future time come due) go with the special
+            # rows; exact_ctes gives a lone row its row rules' verdict too.
+            special = (
+                f"(SELECT * FROM stream_versions SEMI JOIN (SELECT _seq FROM "
+                f"{_SPECIAL} UNION ALL SELECT _seq FROM {lone_seqs} "
+                f"ANTI JOIN {_NEW} USING (_seq)) USING (_seq))"
+            )
+            plan = CleaningPlan(special, types, self.cleaning, as_of)
+            lone_select = "SELECT * FROM verdicts WHERE false"
+            reason, detail = reason_sql(self.cleaning, as_of)
+            new_select = (
+                f"SELECT *, {reason} AS reason, {detail} AS detail FROM "
+                f"(SELECT * EXCLUDE (_idh, _gh) FROM {self._parsed_new} "
+                f"ANTI JOIN {_SPECIAL} USING (_seq))"
+            )
         values = []
         for name, _kind in VERDICT_COLUMNS:
             if name == "_idh":
@@ -226,15 +251,20 @@ class Recompute:
                 values.append(f"{dimension_sql('age_band')} AS age_band")
             else:
                 values.append(f"v.{name}")
+        selected = ", ".join(values)
+        tail = (
+            f" UNION ALL SELECT {selected} FROM ({new_select}) v" if new_select else ""
+        )
         self._exec(
             f"CREATE OR REPLACE TEMP TABLE {_FRESH} AS {plan.exact_ctes(special)}, "
-            f"lone AS ({plan.fast_select(lone)}) "
-            f"SELECT {', '.join(values)} FROM (SELECT * FROM verdicts "
+            f"lone AS ({lone_select}) "
+            f"SELECT {selected} FROM (SELECT * FROM verdicts "
             "UNION ALL BY NAME SELECT * FROM lone) v "
             "LEFT JOIN (SELECT citizen_key, _day, module, true AS _in_g "
             f"FROM {_GROUPS}) "
-            "g USING (citizen_key, _day, module) WHERE g._in_g "
-            "OR v.citizen_key IS NULL OR v._day IS NULL OR v.module IS NULL"
+            "g USING (citizen_key, _day, module) WHERE (g._in_g "
+            "OR v.citizen_key IS NULL OR v._day IS NULL OR v.module IS NULL)"
+            f"{tail}"
         )
         return self._count(_FRESH)
 

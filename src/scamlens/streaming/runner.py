@@ -1,7 +1,10 @@
 """The consumer loop: poll, commit the micro-batch, then acknowledge; until stopped.
 
 A micro-batch closes at ``commit_every_records`` records or ``commit_every_seconds``
-after its first record, whichever comes first. The loop stops when ``stop`` is set
+after its first record, whichever comes first. After a micro-batch that reached the
+record bound (a backlog: the source had more), the bound is ``catch_up_records``
+until a micro-batch comes out smaller again, so catching up takes fewer, bigger
+transactions while live batches stay small. The loop stops when ``stop`` is set
 (SIGTERM, Ctrl-C: the micro-batch in hand is committed first) or, with
 ``until_idle``, once no new record arrived for that many seconds. A ``kill -9`` may
 stop it anywhere: whatever was not committed is read again on restart.
@@ -63,11 +66,10 @@ def run_stream(
     config = engine.config
     idle_since = time.monotonic()
     last_tick = time.monotonic()
+    bound = config.commit_every_records
     try:
         while not stop.is_set():
-            pulled = source.poll(
-                config.commit_every_records, config.commit_every_seconds
-            )
+            pulled = source.poll(bound, config.commit_every_seconds)
             if pulled is None:
                 now = time.monotonic()
                 if until_idle is not None and now - idle_since >= until_idle:
@@ -79,10 +81,21 @@ def run_stream(
                     engine.tick(source.key, source.kind)
                 continue
             batch = MicroBatch(
-                source.key, source.kind, pulled.position, pulled.records, pulled.dedup
+                source.key,
+                source.kind,
+                pulled.position,
+                pulled.records,
+                pulled.dedup,
+                pulled.prepared,
             )
             result = engine.process(batch)
             source.committed(pulled)
+            got = pulled.records.num_rows if pulled.records is not None else 0
+            bound = (
+                config.catch_up_records
+                if got >= config.commit_every_records
+                else config.commit_every_records
+            )
             report.add(result)
             _log_batch(result, pulled.last_item)
             if result.records - result.repeats > 0 or pulled.records is None:

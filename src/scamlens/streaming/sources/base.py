@@ -16,6 +16,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from scamlens.streaming.prepare import Prepared
+
 __all__ = ["Pulled", "StreamSource"]
 
 logger = logging.getLogger(__name__)
@@ -36,6 +38,8 @@ class Pulled:
     token: Any = None
     last_item: int | None = None
     """Source-specific number of the last item (the JetStream stream sequence)."""
+    prepared: Prepared | None = None
+    """``records`` landed and parsed ahead (:mod:`scamlens.streaming.prepare`)."""
 
 
 class StreamSource(ABC):
