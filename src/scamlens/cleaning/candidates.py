@@ -9,17 +9,18 @@ superset of the rows that can be affected, cheaply:
 1. DuckDB reads only the id, the citizen, the time and the module, in one parallel
    scan, and gives per row its ``_seq`` (as a 32-bit offset when it fits), the top
    32 bits of a hash of the id, a few flag bits (id missing, citizen missing, kind
-   of citizen key) and the *bucket* of its cap group (the top bits of a 64-bit hash
-   of citizen stand-in, local day and module); where a citizen may appear both by
-   phone and by ``citizen_id`` (step 4), also the group's day and module and the
-   full group hash of the ``citizen_id`` rows. Narrow integers keep the result
-   small: fresh memory is costly (the kernel zeroes every page of it).
+   of citizen key) and the 64-bit hash of its cap group (citizen stand-in, local
+   day and module), whose top bits are the group's *bucket*; where a citizen may
+   appear both by phone and by ``citizen_id`` (step 4), also the group's day and
+   module. Narrow integers keep the result small: fresh memory is costly (the
+   kernel zeroes every page of it).
 2. Ids: numpy sorts the 32-bit id hashes (a SIMD sort of plain integers, far cheaper
    than a hash aggregate of strings); the values seen twice mark slots of a bitmap
    of :data:`ID_SLOT_BITS` bits, and every row whose hash hits a marked slot may
    share its id. At ten million rows, 32-bit collisions add some twenty thousand
    rows and the bitmap as many again: a few tenths of a percent.
-3. Cap groups: ``bincount`` counts rows per bucket. A group over the cap puts more
+3. Cap groups: ``bincount`` counts rows per bucket (in a second thread, beside
+   step 2: numpy releases the GIL in both). A group over the cap puts more
    than cap rows in its bucket, so only rows in such buckets can be over the cap.
    There is about a bucket per row (more for a small cap, see :func:`bucket_bits`),
    so unrelated rows rarely crowd one; when they do, they are harmless extra
@@ -49,6 +50,7 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 
 import duckdb
@@ -158,7 +160,7 @@ def _scan_sql(
     citizens: CitizenKeys,
     module_sql: str,
     initiated_sql: str,
-    bits: int | None,
+    cap_groups: bool,
     seq_base: int | None = None,
 ) -> str:
     inner = [
@@ -180,20 +182,16 @@ def _scan_sql(
         "CAST(coalesce(hash(_id), 0) >> 32 AS UINTEGER) AS h",
         f"CAST({flags} AS UTINYINT) AS f",
     ]
-    if bits is not None:
-        # BIGINT, the type bincount counts in: no converted copy of ten million.
-        select.append(f"CAST(_gh >> {64 - bits} AS BIGINT) AS b")
+    if cap_groups:
+        # The full group hash: its top bits are the bucket (numpy shifts them in
+        # place), and the citizen_id rows keep it whole (step 4).
+        select.append("_gh AS g")
         if citizens.mixed:
             select.append(f"{_day_module_sql('_initiated', '_module')} AS dm")
-            # The full hash, for the rows keyed by citizen_id only (0 for others).
-            select.append(
-                f"CASE WHEN {citizens.scan_kind()} = {KIND_ID} THEN _gh ELSE "
-                "CAST(0 AS UBIGINT) END AS g"
-            )
     prepared = (
         f"SELECT {', '.join(second)} FROM (SELECT {', '.join(inner)} FROM {relation})"
     )
-    if bits is not None:
+    if cap_groups:
         group = group_hash_sql(citizens.scan_standin(), "_initiated", "_module")
         prepared = f"SELECT *, {group} AS _gh FROM ({prepared})"
     return f"SELECT {', '.join(select)} FROM ({prepared})"
@@ -256,8 +254,12 @@ def _probes(
     ids = np.flatnonzero(eligible & (kind == KIND_ID))
     if ids.size == 0:
         return np.zeros(0, dtype=np.int64)
-    id_bucket = bucket[ids]
-    per_id = np.bincount(id_bucket, minlength=counts.size)[id_bucket]
+    # Id rows per bucket, over the id rows only (a bincount over every bucket
+    # would allocate and scan as many counters as there are buckets).
+    _, inverse, per_bucket = np.unique(
+        bucket[ids], return_inverse=True, return_counts=True
+    )
+    per_id = per_bucket[inverse]
     id_dm = day_module[ids].astype(np.int64)
     largest = np.zeros(int(id_dm.max()) + 1, dtype=np.int64)
     np.maximum.at(largest, id_dm, per_id)
@@ -269,6 +271,48 @@ def _probes(
     inside = phone_dm < largest.size
     extra = np.where(inside, largest[np.where(inside, phone_dm, 0)], 0)
     return phone[counts[bucket[phone]] + extra > daily_cap].astype(np.int64)
+
+
+def _versions(id_hashes: np.ndarray, flags: np.ndarray) -> np.ndarray:
+    """Rows that may share their id with another row (``id_hashes`` is consumed)."""
+    dup = _repeated(id_hashes)
+    dup &= (flags & _ID_MISSING) == 0
+    return dup
+
+
+def _cap_groups(
+    groups: np.ndarray,
+    flags: np.ndarray,
+    eligible: np.ndarray,
+    day_module: np.ndarray | None,
+    bits: int,
+    daily_cap: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Rows that may be in a cap group over the cap; and, where citizens appear
+    both ways (``day_module`` given), the positions and group hashes of the id rows
+    that may join one (step 4).
+
+    ``groups`` (the 64-bit group hashes) is consumed: shifted in place into the
+    buckets. Rows without id or citizen (not ``eligible``) are counted in their
+    bucket, which only widens the superset, but are never candidates.
+    """
+    ids = np.zeros(0, dtype=np.int64)
+    id_hash = np.zeros(0, dtype=np.uint64)
+    kind = flags & (KIND_PHONE | KIND_ID)
+    if day_module is not None:
+        ids = np.flatnonzero(eligible & (kind == KIND_ID))
+        id_hash = groups[ids]
+    # The top bits, as the BIGINT bincount counts in, without a second array.
+    bucket = np.right_shift(groups, 64 - bits, out=groups).view(np.int64)
+    counts = np.bincount(bucket, minlength=1 << bits)
+    crowded = (counts > daily_cap)[bucket] & eligible
+    if day_module is not None:
+        probes = _probes(bucket, counts, day_module, kind, eligible, daily_cap)
+        crowded[probes] = True
+        # An id row can only join a probed phone row of its own day and module.
+        keep = np.isin(day_module[ids], np.unique(day_module[probes]))
+        ids, id_hash = ids[keep], id_hash[keep]
+    return crowded, ids, id_hash
 
 
 def special_rows(
@@ -301,7 +345,7 @@ def special_rows(
         citizens=citizens,
         module_sql=module_sql,
         initiated_sql=initiated_sql,
-        bits=bits,
+        cap_groups=bits is not None,
         seq_base=base,
     )
     result = _fetch(con, sql, rows_hint)
@@ -310,28 +354,24 @@ def special_rows(
     seq = result["_seq"]
     flags = result["f"]
     missing = (flags & (_ID_MISSING | _CITIZEN_MISSING)) != 0
-    dup = _repeated(result.pop("h"))
-    dup &= (flags & _ID_MISSING) == 0
     crowded = np.zeros(seq.size, dtype=bool)
-    id_seq = np.zeros(0, dtype=np.int64)
+    ids = np.zeros(0, dtype=np.int64)
     id_hash = np.zeros(0, dtype=np.uint64)
-    if daily_cap is not None and bits is not None:
-        bucket = result["b"]
-        # Rows without id or citizen never count; counting them anyway only
-        # widens the superset.
-        counts = np.bincount(bucket, minlength=1 << bits)
-        eligible = ~missing
-        crowded = (counts > daily_cap)[bucket] & eligible
-        if citizens.mixed:
-            kind = flags & (KIND_PHONE | KIND_ID)
-            day_module = result["dm"]
-            probes = _probes(bucket, counts, day_module, kind, eligible, daily_cap)
-            crowded[probes] = True
-            # An id row can only join a probed phone row of its own day and module.
-            ids = np.flatnonzero(eligible & (kind == KIND_ID))
-            ids = ids[np.isin(day_module[ids], np.unique(day_module[probes]))]
-            id_seq = seq[ids].astype(np.int64) + (base or 0)
-            id_hash = result["g"][ids]
+    # Versions and cap groups are independent: numpy releases the GIL in the
+    # sort, the gathers and the masks, so the two analyses share the cores.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        versions = pool.submit(_versions, result.pop("h"), flags)
+        if daily_cap is not None and bits is not None:
+            crowded, ids, id_hash = _cap_groups(
+                result.pop("g"),
+                flags,
+                ~missing,
+                result.get("dm") if citizens.mixed else None,
+                bits,
+                daily_cap,
+            )
+        dup = versions.result()
+    id_seq = seq[ids].astype(np.int64) + (base or 0)
     chosen = dup | crowded | missing
     logger.debug("candidate analysis (numpy): %.2f s", time.perf_counter() - started)
     logger.info(

@@ -26,12 +26,13 @@ Speed notes (the batch benchmark runs this over every row of a file):
   columns that are not asked for are not read at all.
 * ``regexp_full_match`` in a condition is evaluated per row, ``GLOB`` is cheap: the
   six-digit test of region codes is a GLOB.
-* Presence of a text enum or region value is a chain of scalar functions, which
-  DuckDB also runs once per distinct value: for an enum, one ``MAP`` from every
-  trimmed, lower-case spelling to 1 and from the empty string to 0 (so NULL means
-  present but unknown); for a region code, the length of the trimmed text. A
-  ``CASE`` or ``LIKE`` per row (the general presence test) costs several times
-  more over ten million rows.
+* A text enum value and its presence come from one ``MAP`` lookup, a chain of
+  scalar functions DuckDB also runs once per distinct value: every trimmed,
+  lower-case spelling maps to its code and the empty string to ``''``, so the result
+  is the code, ``''`` for an empty value, or NULL for a present but unknown one. The
+  presence of a text region code is the length of its trimmed text. A ``CASE`` or
+  ``LIKE`` per row (the general presence test) costs several times more over ten
+  million rows.
 """
 
 from __future__ import annotations
@@ -146,27 +147,29 @@ def _present(ref: str, sql_type: str) -> str:
     return f"({ref} IS NOT NULL)"
 
 
-def _spellings(name: str) -> list[str]:
-    """Every accepted spelling of enum column ``name``, trimmed and lower-case."""
+def _enum_mapping(name: str) -> dict[str, str]:
+    """Every accepted spelling of enum column ``name`` (trimmed, lower-case) → the
+    SQL literal of its code."""
     codes = column(name).values
-    return sorted(
-        {code.lower() for code in codes}
-        | {alias.lower() for alias in ALIASES.get(name, {})}
+    mapping = {code.lower(): _literal(code) for code in codes}
+    mapping.update(
+        {alias.lower(): _literal(code) for alias, code in ALIASES.get(name, {}).items()}
     )
+    return mapping
 
 
-def _present_fast(name: str, ref: str, sql_type: str) -> str | None:
-    """A presence test of text column ``name`` built from scalar functions only
-    (see the module docstring), or None where the general test applies."""
-    kind = column(name).kind
+def _enum_or_empty(name: str, ref: str, sql_type: str) -> str:
+    """One lookup giving both the code of a text enum value and its presence: the
+    code, ``''`` for an empty value, NULL for a present but unknown one (see the
+    module docstring)."""
     text = f"trim(concat({_as_text(ref, sql_type)}, ''))"
-    if kind is Kind.ENUM:
-        known = ", ".join(f"{_literal(w)}: 1" for w in _spellings(name))
-        status = f"map_extract_value(MAP {{{known}, '': 0}}, lower({text}))"
-        return f"({status} IS DISTINCT FROM 0)"
-    if kind is Kind.REGION:
-        return f"(strlen({text}) > 0)"
-    return None
+    mapping = {**_enum_mapping(name), "": _literal("")}
+    return f"map_extract_value({_map(mapping)}, lower({text}))"
+
+
+def _region_present(ref: str, sql_type: str) -> str:
+    """Presence of a text region code, from scalar functions only."""
+    return f"(strlen(trim(concat({_as_text(ref, sql_type)}, ''))) > 0)"
 
 
 def _map(mapping: Mapping[str, str]) -> str:
@@ -175,14 +178,9 @@ def _map(mapping: Mapping[str, str]) -> str:
 
 
 def _enum_expr(name: str, ref: str, sql_type: str) -> str:
-    codes = column(name).values
     # Codes match in any case and after trimming; an exact code maps to itself.
-    mapping = {code.lower(): _literal(code) for code in codes}
-    mapping.update(
-        {alias.lower(): _literal(code) for alias, code in ALIASES.get(name, {}).items()}
-    )
     value = _as_text(ref, sql_type)
-    return f"map_extract_value({_map(mapping)}, lower(trim({value})))"
+    return f"map_extract_value({_map(_enum_mapping(name))}, lower(trim({value})))"
 
 
 def _bool_expr(ref: str, sql_type: str) -> str:
@@ -333,14 +331,18 @@ def parsed_select(
             present[col.name] = "false"
             continue
         sql_type = types[col.name]
-        values.append(f"{_value_expr(col.name, name, sql_type)} AS {name}")
         has = quote("_has_" + col.name)
-        fast = _present_fast(col.name, name, sql_type) if _is_text(sql_type) else None
-        if fast is not None:
-            # Computed from the raw value, next to the parsed one.
-            values.append(f"{fast} AS {has}")
+        if _is_text(sql_type) and col.kind is Kind.ENUM:
+            # Code or '' (empty) from one lookup; split in the middle level.
+            values.append(f"{_enum_or_empty(col.name, name, sql_type)} AS {name}")
+            carried[-1] = f"NULLIF({name}, '') AS {name}"
+            presence.append(f"{name} IS DISTINCT FROM '' AS {has}")
+        elif _is_text(sql_type) and col.kind is Kind.REGION:
+            values.append(f"{_value_expr(col.name, name, sql_type)} AS {name}")
+            values.append(f"{_region_present(name, sql_type)} AS {has}")
             carried.append(has)
         elif _is_text(sql_type) and col.kind is not Kind.TEXT:
+            values.append(f"{_value_expr(col.name, name, sql_type)} AS {name}")
             raw = quote("_raw_" + col.name)
             values.append(f"{name} AS {raw}")
             present_raw = _present(raw, sql_type)
@@ -351,6 +353,7 @@ def parsed_select(
         else:
             # A native value is present when not NULL; a text column's value is its
             # trimmed text, NULL exactly when absent.
+            values.append(f"{_value_expr(col.name, name, sql_type)} AS {name}")
             presence.append(f"{name} IS NOT NULL AS {has}")
         present[col.name] = has
         if col.name not in _NOT_CHECKED and can_be_bad(col.name, sql_type):
