@@ -31,6 +31,7 @@ __all__ = [
     "UsageError",
     "UserError",
     "WarehouseError",
+    "WarehouseLocked",
 ]
 
 
@@ -72,6 +73,10 @@ class SchemaMismatch(SourceError):
 
 class WarehouseError(UserError):
     """The warehouse cannot be opened or written."""
+
+
+class WarehouseLocked(WarehouseError):
+    """Another process holds the warehouse file (e.g. a running ``scamlens stream``)."""
 
 
 class InternalError(ScamlensError):

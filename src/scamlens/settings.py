@@ -80,6 +80,8 @@ class StreamSettings:
     allowed_lateness_seconds: int = 86_400
     commit_every_records: int = 50_000
     commit_every_seconds: float = 1.0
+    live_snapshot_seconds: float = 5.0
+    """Seconds between live snapshots of the day windows; 0 switches them off."""
     alert_webhook: str = ""
     alert_subject: str = ""
 
@@ -175,6 +177,11 @@ SETTINGS: tuple[Setting, ...] = (
         "stream.commit_every_seconds",
         "SCAMLENS_COMMIT_SECONDS",
         "Seconds between stream commits.",
+    ),
+    Setting(
+        "stream.live_snapshot_seconds",
+        "SCAMLENS_LIVE_SNAPSHOT_SECONDS",
+        "Seconds between live snapshots of the day windows; 0 for none.",
     ),
     Setting("stream.alert_webhook", "SCAMLENS_ALERT_WEBHOOK", "URL to POST alerts to."),
     Setting(

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -20,6 +22,7 @@ from scamlens.errors import UsageError
 from scamlens.indicators import parse_dimensions
 from scamlens.jobs.metrics import compute_metrics
 from scamlens.reports.writers import FORMATS, write_indicators, write_table
+from scamlens.settings import TIMEZONE
 
 __all__ = ["COMMANDS", "metrics"]
 
@@ -80,8 +83,16 @@ def metrics(
             raise UsageError("--live reads the warehouse; drop SOURCE")
         from scamlens.streaming.live import live_metrics
 
-        written = write_indicators(live_metrics(settings, dims), out, dims)
+        live_result = live_metrics(settings, dims)
+        written = write_indicators(live_result.counts, out, dims)
         err_console.print(f"wrote {written.num_rows:,} live groups to {out}")
+        if live_result.snapshot is not None:
+            snapshot = live_result.snapshot
+            err_console.print(
+                "the warehouse is in use by `scamlens stream`: these come from its "
+                f"live snapshot taken {snapshot.age_seconds():.0f} s ago "
+                f"({_local(snapshot.taken_at)})"
+            )
         return
     if source is None:
         raise UsageError("name a SOURCE file or database URL (with --table)")
@@ -106,6 +117,11 @@ def metrics(
         f"wrote {written.num_rows:,} groups to {out}"
         + (f"; quarantine to {quarantine}" if quarantine else "")
     )
+
+
+def _local(moment: datetime) -> str:
+    """``moment`` in the contract's local time, to the second."""
+    return moment.astimezone(ZoneInfo(TIMEZONE)).isoformat(timespec="seconds")
 
 
 COMMANDS = (metrics,)

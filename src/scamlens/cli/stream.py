@@ -32,6 +32,7 @@ from scamlens.streaming.config import StreamConfig
 from scamlens.streaming.engine import StreamEngine
 from scamlens.streaming.replay import replay_file
 from scamlens.streaming.runner import RunReport, run_stream
+from scamlens.streaming.snapshot import LiveSnapshots, snapshot_folder
 from scamlens.streaming.sources.base import StreamSource
 from scamlens.streaming.sources.folder import FolderSource
 from scamlens.streaming.sources.jetstream import JetStreamSource
@@ -317,7 +318,13 @@ def _consume(
         )
         stop = _install_stop()
         err_console.print(f"streaming {src.describe()} into {settings.warehouse_path}")
-        report = run_stream(engine, src, until_idle=until_idle, stop=stop)
+        snapshots = LiveSnapshots(
+            snapshot_folder(settings.warehouse_path),
+            every_seconds=settings.stream.live_snapshot_seconds,
+        )
+        report = run_stream(
+            engine, src, until_idle=until_idle, stop=stop, snapshots=snapshots
+        )
         con.execute("CHECKPOINT")
         return report
     finally:

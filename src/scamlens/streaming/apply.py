@@ -23,7 +23,12 @@ from scamlens.indicators.definitions import Count
 from scamlens.streaming.tables import window_table_ddl
 from scamlens.streaming.windows import WindowSpec, window_start_sql
 
-__all__ = ["apply_deltas", "build_window_table", "ensure_window_tables"]
+__all__ = [
+    "apply_deltas",
+    "build_window_table",
+    "ensure_window_tables",
+    "stored_specs",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -119,3 +124,17 @@ def ensure_window_tables(
             build_window_table(con, spec)
             built.append(spec)
     return built
+
+
+def stored_specs(con: duckdb.DuckDBPyConnection) -> list[WindowSpec]:
+    """The window specs whose tables the warehouse holds."""
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'stream_window_specs'"
+    ).fetchall()[0][0]
+    if not exists:
+        return []
+    rows = con.execute("SELECT grain, dims FROM stream_window_specs").fetchall()
+    return [
+        WindowSpec(grain, tuple(d for d in dims.split(",") if d))
+        for grain, dims in rows
+    ]

@@ -6,45 +6,44 @@ windows unless ``hour`` is asked), summed by the dimensions. The time dimensions
 come from the window start in Asia/Shanghai, ``province`` and ``city`` from the
 region code, each with the batch layer's own expression, so the output has the same
 columns, types and order as ``scamlens metrics`` over the same records.
+
+While ``scamlens stream`` runs it holds the warehouse file, which no other process
+may then open; the answer then comes from the stream's latest live snapshot of its
+day windows (:mod:`scamlens.streaming.snapshot`), a few seconds old.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 
-from scamlens.errors import UsageError
+from scamlens.errors import UsageError, WarehouseLocked
 from scamlens.indicators import COUNT_NAMES
 from scamlens.indicators.duckdb_sql import dimension_sql
 from scamlens.settings import Settings
+from scamlens.streaming.apply import stored_specs
+from scamlens.streaming.snapshot import Snapshot, read_snapshot, snapshot_folder
 from scamlens.streaming.windows import WindowSpec
 from scamlens.warehouse import connect
 
-__all__ = ["live_counts", "live_metrics", "stored_specs"]
+__all__ = [
+    "LiveResult",
+    "live_counts",
+    "live_metrics",
+    "snapshot_counts",
+    "stored_specs",
+]
 
 logger = logging.getLogger(__name__)
 
 _TIME_DIMS = ("day", "week", "month")
 _FINE_GRAINS = ("1h", "1m")
 _GRAIN_ORDER = {"1d": 0, "1h": 1, "1m": 2}
-
-
-def stored_specs(con: duckdb.DuckDBPyConnection) -> list[WindowSpec]:
-    """The window specs whose tables the warehouse holds."""
-    exists = con.execute(
-        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'stream_window_specs'"
-    ).fetchall()[0][0]
-    if not exists:
-        return []
-    rows = con.execute("SELECT grain, dims FROM stream_window_specs").fetchall()
-    return [
-        WindowSpec(grain, tuple(d for d in dims.split(",") if d))
-        for grain, dims in rows
-    ]
 
 
 def _serves(spec: WindowSpec, dim: str) -> bool:
@@ -76,9 +75,17 @@ def _choose(specs: Sequence[WindowSpec], dims: Sequence[str]) -> WindowSpec:
     return min(fitting, key=lambda s: (_GRAIN_ORDER[s.grain], len(s.dims)))
 
 
-def live_counts(con: duckdb.DuckDBPyConnection, dims: Sequence[str]) -> pa.Table:
-    """Summed counts by ``dims`` from the live window tables (rates not derived)."""
-    specs = stored_specs(con)
+def live_counts(
+    con: duckdb.DuckDBPyConnection,
+    dims: Sequence[str],
+    specs: Sequence[WindowSpec] | None = None,
+) -> pa.Table:
+    """Summed counts by ``dims`` from the live window tables (rates not derived).
+
+    ``specs`` are the window tables ``con`` can read (default: those the warehouse
+    records as built).
+    """
+    specs = stored_specs(con) if specs is None else specs
     if not specs:
         raise UsageError(
             "the warehouse holds no live windows; run `scamlens stream` into it first"
@@ -96,17 +103,55 @@ def live_counts(con: duckdb.DuckDBPyConnection, dims: Sequence[str]) -> pa.Table
     return table
 
 
+@dataclass(frozen=True)
+class LiveResult:
+    """Live counts, and the snapshot they come from when the warehouse was busy."""
+
+    counts: pa.Table
+    snapshot: Snapshot | None = None
+
+
 def live_metrics(
     settings: Settings, dims: Sequence[str], warehouse: Path | None = None
-) -> pa.Table:
-    """Open the warehouse read-only and return :func:`live_counts` of ``dims``."""
-    path = warehouse or settings.warehouse_path
-    if not Path(path).exists():
+) -> LiveResult:
+    """:func:`live_counts` of ``dims`` from the warehouse, opened read-only; from its
+    latest live snapshot (:mod:`scamlens.streaming.snapshot`) while ``scamlens
+    stream`` holds it."""
+    path = Path(warehouse or settings.warehouse_path)
+    if not path.exists():
         raise UsageError(
             f"warehouse `{path}` does not exist; run `scamlens stream` to fill it"
         )
-    con = connect(path, settings.engine, read_only=True)
     try:
-        return live_counts(con, dims)
+        con = connect(path, settings.engine, read_only=True)
+    except WarehouseLocked:
+        logger.info("warehouse %s is in use; reading its live snapshot", path)
+        return snapshot_counts(settings, snapshot_folder(path), dims)
+    try:
+        return LiveResult(live_counts(con, dims))
+    finally:
+        con.close()
+
+
+def snapshot_counts(
+    settings: Settings, folder: Path, dims: Sequence[str]
+) -> LiveResult:
+    """:func:`live_counts` of ``dims`` from the current live snapshot in ``folder``
+    (day windows only)."""
+    snapshot = read_snapshot(folder)
+    if "hour" in dims:
+        raise UsageError(
+            "`hour` needs the hour or minute windows, which `scamlens stream` keeps "
+            "in the warehouse only; it is in use now: ask again once the stream "
+            "stops, or ask by day"
+        )
+    con = connect(None, settings.engine)
+    try:
+        for spec in snapshot.specs:
+            path = str(snapshot.path(spec)).replace("'", "''")
+            con.execute(
+                f"CREATE VIEW {spec.table} AS SELECT * FROM read_parquet('{path}')"
+            )
+        return LiveResult(live_counts(con, dims, snapshot.specs), snapshot)
     finally:
         con.close()

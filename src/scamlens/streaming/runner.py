@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 from scamlens.logs import kv
 from scamlens.streaming.engine import BatchResult, MicroBatch, StreamEngine
+from scamlens.streaming.snapshot import LiveSnapshots
 from scamlens.streaming.sources.base import StreamSource
 
 __all__ = ["RunReport", "run_stream"]
@@ -57,8 +58,10 @@ def run_stream(
     *,
     until_idle: float | None = None,
     stop: threading.Event | None = None,
+    snapshots: LiveSnapshots | None = None,
 ) -> RunReport:
-    """Consume ``source`` into ``engine`` until stopped or idle."""
+    """Consume ``source`` into ``engine`` until stopped or idle, publishing live
+    snapshots of the day windows after commits when ``snapshots`` is given."""
     stop = stop or threading.Event()
     report = RunReport()
     started = time.monotonic()
@@ -78,7 +81,9 @@ def run_stream(
                 if config.as_of is None and now - last_tick >= _LIVE_TICK_SECONDS:
                     # Live clock: let records whose future has come be counted.
                     last_tick = now
-                    engine.tick(source.key, source.kind)
+                    ticked = engine.tick(source.key, source.kind)
+                    if snapshots is not None and ticked is not None:
+                        snapshots.maybe_publish(engine.con, ticked.watermark)
                 continue
             batch = MicroBatch(
                 source.key,
@@ -98,8 +103,13 @@ def run_stream(
             )
             report.add(result)
             _log_batch(result, pulled.last_item)
+            if snapshots is not None:
+                snapshots.maybe_publish(engine.con, result.watermark)
             if result.records - result.repeats > 0 or pulled.records is None:
                 idle_since = time.monotonic()
+        if snapshots is not None and report.batches:
+            # The last state, for readers that still find the warehouse busy.
+            snapshots.publish(engine.con, engine.state().watermark)
     finally:
         source.close()
         report.seconds = time.monotonic() - started

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from scamlens.errors import WarehouseError
+from scamlens.errors import WarehouseError, WarehouseLocked
 from scamlens.settings import TIMEZONE, EngineSettings
 
 __all__ = ["connect"]
@@ -34,7 +34,8 @@ def connect(
         con = duckdb.connect(target, read_only=read_only)
     except duckdb.Error as exc:
         first = str(exc).splitlines()[0]
-        raise WarehouseError(
+        kind = WarehouseLocked if "lock" in first.lower() else WarehouseError
+        raise kind(
             f"cannot open warehouse `{target}`: {first}; close other scamlens "
             "processes using it or pass another --warehouse"
         ) from None
