@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import math
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -173,3 +175,34 @@ def test_command_table_matches_the_command_modules() -> None:
     ctx = click.Context(cli)
     assert all(cli.get_command(ctx, name) is not None for name in COMMAND_TABLE)
     assert cli.get_command(ctx, "nope") is None
+
+
+def test_help_lists_every_command_with_its_own_summary_and_imports_none() -> None:
+    import click
+
+    from scamlens.cli.app import COMMAND_SUMMARIES, COMMAND_TABLE, cli
+
+    ctx = click.Context(cli)
+    assert set(COMMAND_SUMMARIES) == set(COMMAND_TABLE)
+    for name, summary in COMMAND_SUMMARIES.items():
+        command = cli.get_command(ctx, name)
+        assert command is not None and command.help is not None
+        first = " ".join(command.help.split("\n\n")[0].split())
+        assert summary == first, name
+    # Listing the commands must not pay for their modules (streaming, Spark, ...).
+    probe = (
+        "import sys\n"
+        "from scamlens.cli.app import main\n"
+        "try:\n"
+        "    main(['--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "loaded = [m for m in sys.modules if m.startswith('scamlens.cli.')]\n"
+        "print(','.join(sorted(loaded)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert "stream" in done.stdout and "metrics" in done.stdout
+    loaded = set(done.stdout.strip().splitlines()[-1].split(","))
+    assert loaded == {"scamlens.cli.app", "scamlens.cli.context"}

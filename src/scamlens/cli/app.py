@@ -2,8 +2,9 @@
 
 Each module named in :data:`COMMAND_MODULES` defines click commands and lists them in
 a module-level ``COMMANDS`` tuple. Modules are imported only when one of their
-commands runs (or help lists them), so ``scamlens metrics`` does not pay for the
-streaming, Spark or language stacks at start-up. Library errors become exit codes
+commands runs (``scamlens --help`` lists them from :data:`COMMAND_SUMMARIES`), so
+``scamlens metrics`` does not pay for the streaming, Spark or language stacks at
+start-up. Library errors become exit codes
 here and nowhere else: 0 success, 1 failure, 2 misuse. A user never sees a traceback
 unless they ask for one with ``--debug``.
 """
@@ -21,7 +22,14 @@ from scamlens.cli.context import Context
 from scamlens.errors import InternalError, ScamlensError
 from scamlens.logs import configure_logging
 
-__all__ = ["COMMAND_MODULES", "COMMAND_TABLE", "LazyGroup", "cli", "main"]
+__all__ = [
+    "COMMAND_MODULES",
+    "COMMAND_SUMMARIES",
+    "COMMAND_TABLE",
+    "LazyGroup",
+    "cli",
+    "main",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +48,26 @@ COMMAND_TABLE: dict[str, str] = {
     "spark": "scamlens.cli.spark",
 }
 COMMAND_MODULES: tuple[str, ...] = tuple(dict.fromkeys(COMMAND_TABLE.values()))
+# What ``scamlens --help`` lists, so that listing imports no command module (a test
+# keeps each equal to the first paragraph of its command's help).
+COMMAND_SUMMARIES: dict[str, str] = {
+    "metrics": "Compute the nine indicators of SOURCE (a file or a database URL) "
+    "by --by.",
+    "run": "Ingest new records, rebuild the clean tables, write the daily indicators.",
+    "export": "Export one day's indicators by region × module × channel, with the "
+    "data dictionary.",
+    "simulate": "Write simulated outreach records and the ground truth a clean run "
+    "must find.",
+    "classify": "Match every text against the fraud-script library.",
+    "label": "Fill missing confirmed_accurate / reported_defrauded from transcripts.",
+    "train": "Train the model backend on the library's examples (plus --examples).",
+    "eval": "Measure backends against labelled data.",
+    "scripts": "The fraud-script library: import, export, history, diff, discover, "
+    "review.",
+    "stream": "Keep live windowed indicators of --source in the warehouse, exactly "
+    "once.",
+    "spark": "Run the indicators on Apache Spark (pip install 'scamlens[spark]').",
+}
 
 
 class LazyGroup(click.Group):
@@ -47,6 +75,13 @@ class LazyGroup(click.Group):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMAND_TABLE)
+
+    def format_commands(
+        self, ctx: click.Context, formatter: click.HelpFormatter
+    ) -> None:
+        rows = [(name, COMMAND_SUMMARIES[name]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         module_name = COMMAND_TABLE.get(cmd_name)
