@@ -74,15 +74,23 @@ def test_snapshots_are_throttled_and_only_the_last_two_are_kept(
     feed(engine, stream_lines(CONFIG, seed=7)[:200], [200])
     clock = Clock()
     snapshots = LiveSnapshots(tmp_path / "live", every_seconds=2.0, clock=clock)
+    assert snapshots.maybe_publish(con, None) is None  # nothing committed yet
+    snapshots.committed()
     assert snapshots.maybe_publish(con, None) is not None
     clock.now += 1.0
-    assert snapshots.maybe_publish(con, None) is None
+    snapshots.committed()
+    assert snapshots.maybe_publish(con, None) is None  # too soon
     names = []
     for _ in range(3):
         clock.now += 2.5
+        # The commit of a second ago is still pending: published once due, even
+        # with no new commit (the source has gone quiet).
         published = snapshots.maybe_publish(con, None)
         assert published is not None
         names.append(published.folder.name)
+        clock.now += 2.5
+        assert snapshots.maybe_publish(con, None) is None  # nothing new since
+        snapshots.committed()
     kept = sorted(p.name for p in (tmp_path / "live").iterdir() if p.is_dir())
     assert kept == names[-2:]
     current = json.loads((tmp_path / "live" / "current.json").read_text())
@@ -97,6 +105,7 @@ def test_a_slow_snapshot_spaces_the_next_ones_out(
     clock = Clock(step=0.5)  # every reading of the clock: half a second later
     snapshots = LiveSnapshots(tmp_path / "live", every_seconds=1.0, clock=clock)
     assert snapshots.publish(con, None) is not None
+    snapshots.committed()
     took = 0.5  # one clock step between the start and the end of the write
     clock.now += took / MAX_SHARE - 2.0
     assert snapshots.maybe_publish(con, None) is None

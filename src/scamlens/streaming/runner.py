@@ -70,10 +70,14 @@ def run_stream(
     idle_since = time.monotonic()
     last_tick = time.monotonic()
     bound = config.commit_every_records
+    watermark = engine.state().watermark if snapshots is not None else None
     try:
         while not stop.is_set():
             pulled = source.poll(bound, config.commit_every_seconds)
             if pulled is None:
+                if snapshots is not None:
+                    # Quiet now: publish the last commits if not done yet.
+                    snapshots.maybe_publish(engine.con, watermark)
                 now = time.monotonic()
                 if until_idle is not None and now - idle_since >= until_idle:
                     logger.info("source idle for %.1f s; stopping", now - idle_since)
@@ -83,7 +87,8 @@ def run_stream(
                     last_tick = now
                     ticked = engine.tick(source.key, source.kind)
                     if snapshots is not None and ticked is not None:
-                        snapshots.maybe_publish(engine.con, ticked.watermark)
+                        watermark = ticked.watermark
+                        snapshots.committed()
                 continue
             batch = MicroBatch(
                 source.key,
@@ -104,12 +109,14 @@ def run_stream(
             report.add(result)
             _log_batch(result, pulled.last_item)
             if snapshots is not None:
-                snapshots.maybe_publish(engine.con, result.watermark)
+                watermark = result.watermark
+                snapshots.committed()
+                snapshots.maybe_publish(engine.con, watermark)
             if result.records - result.repeats > 0 or pulled.records is None:
                 idle_since = time.monotonic()
         if snapshots is not None and report.batches:
             # The last state, for readers that still find the warehouse busy.
-            snapshots.publish(engine.con, engine.state().watermark)
+            snapshots.publish(engine.con, watermark)
     finally:
         source.close()
         report.seconds = time.monotonic() - started

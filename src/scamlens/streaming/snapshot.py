@@ -98,12 +98,19 @@ class LiveSnapshots:
         self.clock = clock
         self._last: float | None = None
         self._gap = every_seconds
+        self._pending = False
+
+    def committed(self) -> None:
+        """Note a commit: the current snapshot no longer shows the latest state."""
+        self._pending = True
 
     def maybe_publish(
         self, con: duckdb.DuckDBPyConnection, watermark: datetime | None
     ) -> Snapshot | None:
-        """Publish if the last snapshot is old enough; return it if published."""
-        if self.every_seconds <= 0:
+        """Publish if a commit is not in the current snapshot yet and the last one is
+        old enough; return it if published. Call it after commits and while the
+        source is idle, so that the last commit is published too."""
+        if self.every_seconds <= 0 or not self._pending:
             return None
         now = self.clock()
         if self._last is not None and now - self._last < self._gap:
@@ -134,6 +141,7 @@ class LiveSnapshots:
             snapshot = None
         took = self.clock() - started
         self._last = self.clock()
+        self._pending = snapshot is None
         # Keep publishing under MAX_SHARE of the time: a gap of took / MAX_SHARE.
         self._gap = max(self.every_seconds, took / MAX_SHARE)
         if snapshot is not None:
