@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import csv
-from pathlib import Path
 
 import nats
 
@@ -36,12 +34,3 @@ async def delete_stream(stream: str) -> None:
         await nc.jetstream().delete_stream(stream)
     finally:
         await nc.close()
-
-
-def metrics_csv(path: Path) -> dict[tuple[str, ...], tuple[str, ...]]:
-    """A metrics CSV as {group: counts and rates}."""
-    with path.open(encoding="utf-8") as handle:
-        rows = list(csv.reader(handle))
-    header, body = rows[0], rows[1:]
-    split = header.index("initiated")
-    return {tuple(r[:split]): tuple(r[split:]) for r in body}

@@ -24,7 +24,8 @@ import pytest
 
 from scamlens.simulate import MessRates, SimConfig
 
-from .jetstream import URL, delete_stream, metrics_csv, publish
+from .compare import assert_live_equals_batch
+from .jetstream import URL, delete_stream, publish
 from .processes import finish, kill_after_first_commit, start
 from .records import MALFORMED, stream_lines
 
@@ -101,16 +102,7 @@ def test_batch_messages_survive_a_kill_and_equal_the_batch_numbers(
 
     records = tmp_path / "records.jsonl"
     records.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    for dims in BREAKDOWNS:
-        live, batch = tmp_path / "live.csv", tmp_path / "batch.csv"
-        assert cli("metrics", "--live", "--by", dims, "--out", str(live)).exit_code == 0
-        result = cli(
-            "metrics", str(records), "--by", dims, "--as-of", AS_OF, "--out", str(batch)
-        )
-        assert result.exit_code == 0, result.stderr
-        expected = metrics_csv(batch)
-        assert metrics_csv(live) == expected, dims
-        assert len(expected) > 3
+    assert_live_equals_batch(cli, tmp_path, [str(records)], BREAKDOWNS, AS_OF)
 
     con = duckdb.connect(str(data_dir / "warehouse.duckdb"), read_only=True)
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import random
 import re
@@ -20,6 +19,7 @@ import sqlalchemy as sa
 from scamlens.contract import COLUMN_NAMES
 from scamlens.simulate import SimConfig
 
+from .compare import assert_live_equals_batch
 from .processes import finish, kill_after_first_commit, start
 from .records import simulated_rows, stream_lines
 
@@ -30,26 +30,6 @@ CONFIG = SimConfig(days=2, per_day=600, seed=41)
 AS_OF = CONFIG.as_of.isoformat()
 DIMS = ("day,region_code,channel,module,fraud_type,age_band,gender", "week,city")
 _ZONE = ZoneInfo("Asia/Shanghai")
-
-
-def _csv(path: Path) -> dict[tuple[str, ...], tuple[str, ...]]:
-    with path.open(encoding="utf-8") as handle:
-        rows = list(csv.reader(handle))
-    split = rows[0].index("initiated")
-    return {tuple(r[:split]): tuple(r[split:]) for r in rows[1:]}
-
-
-def _assert_live_equals_batch(cli, tmp_path: Path, source: list[str]) -> None:
-    for dims in DIMS:
-        live, batch = tmp_path / "live.csv", tmp_path / "batch.csv"
-        assert cli("metrics", "--live", "--by", dims, "--out", str(live)).exit_code == 0
-        result = cli(
-            "metrics", *source, "--by", dims, "--as-of", AS_OF, "--out", str(batch)
-        )
-        assert result.exit_code == 0, result.stderr
-        expected = _csv(batch)
-        assert _csv(live) == expected, dims
-        assert len(expected) > 3
 
 
 def _updated(text: object) -> datetime | None:
@@ -133,7 +113,9 @@ def test_polled_table_killed_mid_read_equals_the_batch(
     # The restart read again from the committed mark: repeats were dropped.
     repeats = [int(n) for n in re.findall(r"repeats=(\d+)", last.log())]
     assert sum(repeats) > 0
-    _assert_live_equals_batch(cli, tmp_path, [POSTGRES, "--table", records.name])
+    assert_live_equals_batch(
+        cli, tmp_path, [POSTGRES, "--table", records.name], DIMS, AS_OF
+    )
 
 
 def _land(folder: Path, name: str, lines: list[str]) -> None:
@@ -194,4 +176,4 @@ def test_landing_folder_killed_mid_file_equals_the_batch(
     finish(last)
     everything = tmp_path / "all.jsonl"
     everything.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    _assert_live_equals_batch(cli, tmp_path, [str(everything)])
+    assert_live_equals_batch(cli, tmp_path, [str(everything)], DIMS, AS_OF)

@@ -3,7 +3,6 @@ warehouse, with the numbers of the warehouse itself."""
 
 from __future__ import annotations
 
-import csv
 import json
 import logging
 import signal
@@ -24,6 +23,7 @@ from scamlens.streaming.snapshot import (
     snapshot_folder,
 )
 
+from .compare import metrics_csv
 from .conftest import EngineFactory, feed
 from .processes import finish, start
 from .records import stream_lines
@@ -132,13 +132,6 @@ def test_no_snapshot_yet_is_a_clear_message(settings: Settings, tmp_path: Path) 
         snapshot_counts(settings, tmp_path / "nothing", ("day",))
 
 
-def _csv(path: Path) -> dict[tuple[str, ...], tuple[str, ...]]:
-    with path.open(encoding="utf-8") as handle:
-        rows = list(csv.reader(handle))
-    split = rows[0].index("initiated")
-    return {tuple(r[:split]): tuple(r[split:]) for r in rows[1:]}
-
-
 @pytest.mark.slow
 def test_metrics_live_reads_the_snapshot_while_the_stream_runs(
     cli, data_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
@@ -153,7 +146,7 @@ def test_metrics_live_reads_the_snapshot_while_the_stream_runs(
         "metrics", str(everything), "--by", dims, "--as-of", as_of, "--out", str(batch)
     )
     assert made.exit_code == 0, made.stderr
-    expected = _csv(batch)
+    expected = metrics_csv(batch)
 
     folder = tmp_path / "landing"
     folder.mkdir()
@@ -184,7 +177,7 @@ def test_metrics_live_reads_the_snapshot_while_the_stream_runs(
         if result.exit_code == 0:
             assert "live snapshot taken" in " ".join(result.stderr.split())
             answers += 1
-            seen = _csv(live)
+            seen = metrics_csv(live)
             if seen == expected:
                 break
         else:
@@ -201,4 +194,4 @@ def test_metrics_live_reads_the_snapshot_while_the_stream_runs(
     assert read_snapshot(snapshot_folder(data_dir / "warehouse.duckdb")).specs
     after = cli("metrics", "--live", "--by", dims, "--out", str(live))
     assert after.exit_code == 0 and "snapshot" not in after.stderr
-    assert _csv(live) == expected
+    assert metrics_csv(live) == expected
