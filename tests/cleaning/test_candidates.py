@@ -68,7 +68,9 @@ def test_phone_rows_one_short_of_the_cap_are_probed_when_an_id_row_shares_the_da
     dm = np.array([7] * 20 + [8] * 19 + [7, 8] + [9] * 20, dtype=np.uint32)
     kind = np.array([KIND_PHONE] * 39 + [KIND_ID] * 2 + [KIND_PHONE] * 20)
     eligible = np.ones(bucket.size, dtype=bool)
-    probes = _probes(bucket, counts, dm, kind.astype(np.uint8), eligible, 20)
+    kind = kind.astype(np.uint8)
+    ids = np.flatnonzero(eligible & (kind == KIND_ID))
+    probes = _probes(bucket, counts, dm, kind, eligible, ids, 20)
     assert probes.tolist() == list(range(20))  # 20 + 1 > 20; 19 + 1 is not
 
 
@@ -83,5 +85,6 @@ def test_two_id_rows_of_one_citizen_lower_the_bar_for_their_day_only() -> None:
     dm = np.array([7] * 19 + [8] * 19 + [7, 7], dtype=np.uint32)
     kind = np.array([KIND_PHONE] * 38 + [KIND_ID] * 2, dtype=np.uint8)
     eligible = np.ones(bucket.size, dtype=bool)
-    probes = _probes(bucket, counts, dm, kind, eligible, 20)
+    ids = np.flatnonzero(eligible & (kind == KIND_ID))
+    probes = _probes(bucket, counts, dm, kind, eligible, ids, 20)
     assert probes.tolist() == list(range(19))

@@ -244,14 +244,15 @@ def _probes(
     day_module: np.ndarray,
     kind: np.ndarray,
     eligible: np.ndarray,
+    ids: np.ndarray,
     daily_cap: int,
 ) -> np.ndarray:
     """Phone rows that could share a cap group with id rows (see the docstring).
 
-    ``counts`` are the rows per bucket. Wide work is one gather and two masks; the
-    rest runs over the id rows and over phone rows already close to the cap.
+    ``counts`` are the rows per bucket, ``ids`` the positions of the eligible rows
+    keyed by ``citizen_id`` alone. Wide work is one gather and two masks; the rest
+    runs over the id rows and over phone rows already close to the cap.
     """
-    ids = np.flatnonzero(eligible & (kind == KIND_ID))
     if ids.size == 0:
         return np.zeros(0, dtype=np.int64)
     # Id rows per bucket, over the id rows only (a bincount over every bucket
@@ -307,7 +308,7 @@ def _cap_groups(
     counts = np.bincount(bucket, minlength=1 << bits)
     crowded = (counts > daily_cap)[bucket] & eligible
     if day_module is not None:
-        probes = _probes(bucket, counts, day_module, kind, eligible, daily_cap)
+        probes = _probes(bucket, counts, day_module, kind, eligible, ids, daily_cap)
         crowded[probes] = True
         # An id row can only join a probed phone row of its own day and module.
         keep = np.isin(day_module[ids], np.unique(day_module[probes]))

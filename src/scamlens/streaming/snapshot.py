@@ -173,17 +173,17 @@ class LiveSnapshots:
             shutil.rmtree(staging, ignore_errors=True)
             raise
         _write_atomically(self.folder / _CURRENT, json.dumps({"snapshot": name}))
-        self._prune(keep=set(self._previous()))
+        self._prune()
         return Snapshot(self.folder / name, taken_at, watermark, specs)
 
-    def _previous(self) -> list[str]:
-        names = sorted(p.name for p in self.folder.glob("snap-*") if p.is_dir())
-        return names[-2:]
-
-    def _prune(self, keep: set[str]) -> None:
-        for path in self.folder.iterdir():
-            if path.name.startswith(("snap-", ".snap-")) and path.name not in keep:
-                shutil.rmtree(path, ignore_errors=True)
+    def _prune(self) -> None:
+        """Remove all but the two newest snapshots (the current one and the one a
+        reader may still be on), and staging left by an interrupted write."""
+        names = sorted(p.name for p in self.folder.iterdir() if p.is_dir())
+        published = [n for n in names if n.startswith("snap-")]
+        stale = [n for n in names if n.startswith(".snap-")] + published[:-2]
+        for name in stale:
+            shutil.rmtree(self.folder / name, ignore_errors=True)
 
 
 def _write_atomically(path: Path, text: str) -> None:
