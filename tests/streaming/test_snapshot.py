@@ -127,6 +127,20 @@ def test_a_snapshot_that_cannot_be_written_warns_and_keeps_going(
     assert not (tmp_path / "off").exists()
 
 
+def test_a_snapshot_pruned_while_read_is_a_clear_message(
+    make_engine: EngineFactory, settings: Settings, tmp_path: Path
+) -> None:
+    con, engine = make_engine(as_of=AS_OF)
+    feed(engine, stream_lines(CONFIG, seed=11)[:100], [100])
+    folder = tmp_path / "live"
+    published = LiveSnapshots(folder, every_seconds=1.0).publish(con, None)
+    assert published is not None
+    for spec in published.specs:
+        published.path(spec).unlink()  # as the writer's pruning would
+    with pytest.raises(UsageError, match="replaced while it was read"):
+        snapshot_counts(settings, folder, ("day",))
+
+
 def test_no_snapshot_yet_is_a_clear_message(settings: Settings, tmp_path: Path) -> None:
     with pytest.raises(UsageError, match="no live snapshot"):
         snapshot_counts(settings, tmp_path / "nothing", ("day",))

@@ -153,5 +153,12 @@ def snapshot_counts(
                 f"CREATE VIEW {spec.table} AS SELECT * FROM read_parquet('{path}')"
             )
         return LiveResult(live_counts(con, dims, snapshot.specs), snapshot)
+    except duckdb.IOException:
+        # Only the two newest snapshots are kept: a reader slower than two
+        # publishing intervals finds its files gone.
+        raise UsageError(
+            f"live snapshot `{snapshot.folder}` was replaced while it was read; "
+            "run the command again"
+        ) from None
     finally:
         con.close()
