@@ -67,7 +67,9 @@ def _time(v: str | None) -> datetime | None:
         value = datetime.fromisoformat(t)
     except ValueError:
         return None
-    return value.replace(tzinfo=SHANGHAI) if value.tzinfo is None else value
+    value = value.replace(tzinfo=SHANGHAI) if value.tzinfo is None else value
+    # Usable times lie in 1901..9999 (local): scamlens.cleaning.times.
+    return value if 1901 <= value.astimezone(SHANGHAI).year <= 9999 else None
 
 
 def _region(v: str | None) -> str | None:

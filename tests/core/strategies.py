@@ -40,7 +40,16 @@ DAY_TIMES = [
     "2026-12-05 09:00:00",
     "2026-12-01",
 ]
-TIMES = [*DAY_TIMES, "tomorrow", "2026-13-01 00:00:00", "", None]
+TIMES = [
+    *DAY_TIMES,
+    "tomorrow",
+    "2026-13-01 00:00:00",
+    "infinity",
+    "1900-12-31 23:59:59",
+    "2026-12-01 09:00:00 CST",
+    "",
+    None,
+]
 BOOLS = ["true", "false", "1", "0", "Y", "n", "是", "否", "T", "maybe", "", None]
 FLAGS = ["true", "false", "", None, "yes", "no", "2"]
 SECONDS = ["0", "10", "45.5", "120", "3601", "-3", "abc", "", None]

@@ -244,6 +244,12 @@ def random_timestamps(n: int, seed: int = 11) -> list[str]:
         "0000",
         "1600",
         "2100",
+        # Usable years (1901..9999) often enough that both outcomes stay common.
+        "1950",
+        "2024",
+        "2026",
+        "2030",
+        "9999",
     ]
     months = ["1", "01", "02", "2", "9", "12", "13", "0", "003"]
     days = ["1", "01", "28", "29", "30", "31", "32", "0"]

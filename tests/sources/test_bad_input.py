@@ -243,6 +243,83 @@ def test_truncated_parquet(cli, tmp_path: Path) -> None:
     assert "truncated" in _one_error_line(result.stderr)
 
 
+UNUSABLE_TIMES = {
+    "infinity": "not an instant",
+    "-infinity": "not an instant; counted on no day, it once crashed the CSV writer",
+    "1900-12-31 23:59:59": "before 1901",
+    "10000-01-01 00:00:00": "after 9999",
+    "2026-12-01 09:00:00 CST": "CST: US Central to DuckDB, China to the platform",
+    "2026-12-01 09:00 CTT": "an ICU-only zone id",
+}
+USABLE_TIMES = {
+    "1901-01-01 00:00:00": "1901-01-01",
+    "2026-12-01 09:00:00 UTC": "2026-12-01",
+    "2026-12-01 20:00:00 Asia/Shanghai": "2026-12-01",
+    "2026-12-01T20:00:00 prc": "2026-12-01",
+}
+
+
+def _metrics_by_day(cli, source: Path, tmp_path: Path) -> tuple[dict, dict]:
+    out, quarantine = tmp_path / "out.csv", tmp_path / "q.csv"
+    result = cli(
+        "metrics",
+        str(source),
+        "--by",
+        "day",
+        "--out",
+        str(out),
+        "--quarantine",
+        str(quarantine),
+        "--as-of",
+        "2026-12-03",
+    )
+    assert result.exit_code == 0, result.stderr
+    days = {r["day"]: int(r["initiated"]) for r in read_csv(out)}
+    reasons = {
+        r["outreach_id"]: (r["reason"], r["detail"]) for r in read_csv(quarantine)
+    }
+    return days, reasons
+
+
+def test_unusable_times_in_text_are_bad_values(cli, tmp_path: Path) -> None:
+    texts = [*UNUSABLE_TIMES, *USABLE_TIMES]
+    rows = [
+        {**GOOD, "outreach_id": f"t{i}", "initiated_at": text, "updated_at": None}
+        for i, text in enumerate(texts)
+    ]
+    days, reasons = _metrics_by_day(cli, write_csv(rows, tmp_path / "t.csv"), tmp_path)
+    assert reasons == {
+        f"t{i}": ("bad_value", "initiated_at") for i in range(len(UNUSABLE_TIMES))
+    }
+    assert days == {"1901-01-01": 1, "2026-12-01": 3}
+
+
+def test_unusable_native_times_are_bad_values(cli, tmp_path: Path) -> None:
+    """A typed Parquet file (or a database) can hold infinite timestamps too."""
+    import duckdb
+
+    path = tmp_path / "t.parquet"
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'Asia/Shanghai'")
+    con.execute(
+        "COPY (SELECT *, '13800138000' AS phone, 'voice' AS channel, "
+        "'warning' AS module, '330106' AS region_code, true AS connected FROM "
+        "(VALUES ('n0', TIMESTAMPTZ '-infinity', TIMESTAMPTZ '2026-12-01 10:00+08'), "
+        "('n1', TIMESTAMPTZ '2026-12-01 09:00:00+08', TIMESTAMPTZ 'infinity'), "
+        "('n2', TIMESTAMPTZ '1900-06-01 09:00:00+08', NULL), "
+        "('n3', TIMESTAMPTZ '2026-12-01 09:00:00+08', NULL)) "
+        f"t(outreach_id, initiated_at, updated_at)) TO '{path}'"
+    )
+    con.close()
+    days, reasons = _metrics_by_day(cli, path, tmp_path)
+    assert reasons == {
+        "n0": ("bad_value", "initiated_at"),
+        "n1": ("bad_value", "updated_at"),
+        "n2": ("bad_value", "initiated_at"),
+    }
+    assert days == {"2026-12-01": 1}
+
+
 def test_jsonl_bad_lines_are_quarantined(cli, tmp_path: Path) -> None:
     source = tmp_path / "r.jsonl"
     lines = [

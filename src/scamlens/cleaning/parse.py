@@ -5,7 +5,9 @@ A source column arrives either as text (CSV, JSON Lines, databases) or already t
 (Parquet). For text, every value is trimmed, and an empty string is the same as no
 value. For typed columns the cheap path applies: a BOOLEAN, TIMESTAMP or DOUBLE is
 used as it is, with no round trip through text, and the checks that cannot fail for
-it (a present BOOLEAN always "parses") are not rendered at all.
+it (a present BOOLEAN always "parses") are not rendered at all. A time, typed or
+not, is usable only in the range and with the zone names of
+:mod:`scamlens.cleaning.times`.
 
 The parsed relation has, per contract column, the typed value, and two extra
 columns: ``missing_field`` (the first required field that is empty) and ``bad_field``
@@ -40,6 +42,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
+from scamlens.cleaning.times import in_range_sql, known_zone_sql
 from scamlens.contract import ALIASES, BOOL_FALSE, BOOL_TRUE, COLUMNS, Kind, column
 
 __all__ = [
@@ -199,10 +202,17 @@ def _number_expr(ref: str, sql_type: str) -> str:
 
 
 def _timestamp_expr(ref: str, sql_type: str) -> str:
+    # Usable instants only, and zone names the IANA database knows too
+    # (scamlens.cleaning.times). DuckDB computes the repeated cast once.
     if _is_timestamp(sql_type):
         # A naive TIMESTAMP is local time: the session time zone is Asia/Shanghai.
-        return f"CAST({ref} AS TIMESTAMPTZ)"
-    return f"TRY_CAST(trim({_as_text(ref, sql_type)}) AS TIMESTAMPTZ)"
+        value = f"CAST({ref} AS TIMESTAMPTZ)"
+        return f"(CASE WHEN {in_range_sql(value)} THEN {value} END)"
+    text = f"trim({_as_text(ref, sql_type)})"
+    value = f"TRY_CAST({text} AS TIMESTAMPTZ)"
+    return (
+        f"(CASE WHEN {in_range_sql(value)} AND {known_zone_sql(text)} THEN {value} END)"
+    )
 
 
 def _region_expr(ref: str, sql_type: str) -> str:
@@ -238,8 +248,9 @@ def _value_expr(name: str, ref: str, sql_type: str) -> str:
 def can_be_bad(name: str, sql_type: str) -> bool:
     """Whether a present value of column ``name`` stored as ``sql_type`` may not parse.
 
-    A value that is natively a BOOLEAN, a number or a timestamp always parses into
-    its typed column; text, and numbers standing for booleans, may not.
+    A value that is natively a BOOLEAN or a number always parses into its typed
+    column; text, numbers standing for booleans, and timestamps (which may be
+    infinite or out of range, see :mod:`scamlens.cleaning.times`) may not.
     """
     kind = column(name).kind
     upper = sql_type.upper()
@@ -248,7 +259,7 @@ def can_be_bad(name: str, sql_type: str) -> bool:
     if kind is Kind.NUMBER:
         return not _is_numeric(sql_type)
     if kind is Kind.TIMESTAMP:
-        return not _is_timestamp(sql_type)
+        return True  # a native timestamp may lie outside the usable range
     return kind is not Kind.TEXT
 
 
@@ -340,6 +351,12 @@ def parsed_select(
         elif _is_text(sql_type) and col.kind is Kind.REGION:
             values.append(f"{_value_expr(col.name, name, sql_type)} AS {name}")
             values.append(f"{_region_present(name, sql_type)} AS {has}")
+            carried.append(has)
+        elif col.kind is Kind.TIMESTAMP and not _is_text(sql_type):
+            # A native time outside the usable range parses to NULL: present, but
+            # a bad value (the raw column, not the parsed alias, is tested here).
+            values.append(f"{_value_expr(col.name, name, sql_type)} AS {name}")
+            values.append(f"{name} IS NOT NULL AS {has}")
             carried.append(has)
         elif _is_text(sql_type) and col.kind is not Kind.TEXT:
             values.append(f"{_value_expr(col.name, name, sql_type)} AS {name}")

@@ -74,10 +74,11 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "bad_value",
-        "时间、布尔值或数字无法解析，枚举值未知，"
-        "区划代码不是 6 位数字，或年龄不在 0-120",
-        "A time, bool or number does not parse, an enum value is unknown, the region "
-        "code is not 6 digits, or the age is outside 0..120.",
+        "时间、布尔值或数字无法解析（时间须在 1901 至 9999 年间、时区名须为 IANA "
+        "所收录），枚举值未知，区划代码不是 6 位数字，或年龄不在 0-120",
+        "A time, bool or number does not parse (a time must lie in the years "
+        "1901..9999, with a zone name the IANA database knows), an enum value is "
+        "unknown, the region code is not 6 digits, or the age is outside 0..120.",
         lambda s, a: "bad_field IS NOT NULL",
         "bad_field",
         mandatory=True,

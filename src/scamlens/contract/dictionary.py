@@ -90,8 +90,15 @@ def dictionary_markdown() -> str:
         "",
         f"Booleans 布尔值: true = {', '.join(BOOL_TRUE)}; false = "
         f"{', '.join(BOOL_FALSE)} (any case 不区分大小写).",
-        "Times without an offset are Asia/Shanghai; day, hour and week are local.",
-        "不带时区的时间按北京时间解释；日、小时、周均按北京时间。",
+        "Times without an offset are Asia/Shanghai; day, hour and week are local. "
+        "A time is usable from 1901-01-01 to 9999-12-31, and a zone name only when "
+        "the IANA time-zone database knows it (`UTC`, `Asia/Shanghai`; not `CST`, "
+        "which some readers take for US Central time); other times are bad values.",
+        "不带时区的时间按北京时间解释；日、小时、周均按北京时间。"
+        "时间须在 1901-01-01 至 9999-12-31 之间；时区名须为 IANA 时区库所收录"
+        "（如 `UTC`、`Asia/Shanghai`；`CST` 有歧义，可能被读作美国中部时间，"
+        "不予接受），"
+        "否则视为无法解析的值（bad_value）。",
         "",
         "Versions 版本: the same `outreach_id` read again is a newer version. Versions "
         "are folded in read order: a version replaces the current one unless both "

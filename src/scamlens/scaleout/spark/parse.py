@@ -26,6 +26,7 @@ from scamlens.scaleout.spark.timestamps import (
     timestamp_fields,
     timestamp_instant,
     timestamp_parts,
+    usable_instant,
     zone_names,
 )
 
@@ -120,7 +121,7 @@ def _simple_value(name: str, ref: str, category: str) -> str:
         return f"CAST({ref} AS DOUBLE)"
     if kind is Kind.TIMESTAMP and category == "time":
         # A naive timestamp is local wall time: the session zone is Asia/Shanghai.
-        return f"CAST({ref} AS TIMESTAMP)"
+        return usable_instant(f"CAST({ref} AS TIMESTAMP)")
     raise AssertionError(f"column {name} of kind {kind!r} needs the staged parse")
 
 
@@ -173,7 +174,18 @@ def typed_columns(frame: DataFrame, names: list[str]) -> DataFrame:
         else ident(name)
         for name in frame.columns
     ]
-    return frame.selectExpr(*third)
+    frame = frame.selectExpr(*third)
+    if not timed:
+        return frame
+    # A stage of its own: the instant expression is large, and Spark compiles each
+    # projection into one Java method.
+    fourth = [
+        f"{usable_instant(ident(name))} AS {ident(name)}"
+        if name in timed
+        else ident(name)
+        for name in frame.columns
+    ]
+    return frame.selectExpr(*fourth)
 
 
 def _present(ref: str, data_type: DataType) -> str:

@@ -15,20 +15,24 @@ does. Offsets are applied as written, however large (DuckDB takes ``+25:00``).
 
 A zone *name* after a space (``2025-03-01 08:00 Europe/Berlin``, any letter case) is
 read when DuckDB, the IANA database and Java all know it; each engine applies its own
-copy of the zone rules. Not covered (Spark reads them as unparseable, DuckDB does
-not): zone abbreviations only ICU knows (``CST``, ``IST``), years beyond
--290000..294246; and ``infinity``/``-infinity`` become the extreme instants Spark can
-hold rather than infinite ones.
+copy of the zone rules. Both engines then keep only the usable times of
+:mod:`scamlens.cleaning.times`: a zone name ICU alone knows (``CST``, which DuckDB
+would read as US Central time) and an instant outside 1901..9999 (``infinity``, year
+0, year 10000) make the value unparseable (:func:`usable_instant` here).
 """
 
 from __future__ import annotations
 
-import functools
 import logging
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from scamlens.cleaning.times import (
+    EARLIEST,
+    LATEST,
+    epoch_micros,
+    shared_zone_names,
+)
 from scamlens.scaleout.spark.text import ASCII_SPACE, literal, split_groups
 from scamlens.settings import TIMEZONE
 
@@ -40,6 +44,7 @@ __all__ = [
     "timestamp_fields",
     "timestamp_instant",
     "timestamp_parts",
+    "usable_instant",
     "zone_names",
 ]
 
@@ -64,32 +69,13 @@ separator, 5 month, 6 day, 7 ``(BC)``; 8 hour, 9 minute, 10 second, 11 fraction;
 seconds, 17 offset minutes without ``:``; 18 zone name."""
 
 
-@functools.cache
-def _shared_zone_names() -> frozenset[str]:
-    """Zone names DuckDB's ICU and the IANA database (Python's zoneinfo) both know."""
-    import zoneinfo
-
-    import duckdb
-
-    con = duckdb.connect()
-    try:
-        icu = {
-            row[0]
-            for row in con.execute("SELECT name FROM pg_timezone_names()").fetchall()
-        }
-    finally:
-        con.close()
-    safe = {name for name in icu if _ZONE_NAME.fullmatch(name)}
-    return frozenset(safe & zoneinfo.available_timezones())
-
-
 def zone_names(spark: SparkSession | None = None) -> dict[str, str]:
     """Zone names (lower case, as DuckDB matches them in any case) and their ids.
 
     Only zones DuckDB, the IANA database and, when ``spark`` runs a JVM, Java all know
     are listed, so Spark never meets a zone id it cannot load.
     """
-    names = set(_shared_zone_names())
+    names = set(shared_zone_names())
     if spark is not None:
         try:
             jvm: Any = spark.sparkContext._jvm
@@ -103,12 +89,8 @@ def zone_names(spark: SparkSession | None = None) -> dict[str, str]:
 
 
 _GROUPS = 18
-_ZONE_NAME = re.compile(r"[A-Za-z0-9/_+-]+")
 _MIN_YEAR, _MAX_YEAR = -290_000, 294_246
 _MICROS_PER_DAY = 86_400_000_000
-# DuckDB's infinities, held as the extreme instants Spark can represent.
-_PLUS_INFINITY = 9_223_371_993_600_000_000
-_MINUS_INFINITY = -9_223_372_022_400_000_000
 
 
 def _days_from_civil(year: str, month: str, day: str) -> str:
@@ -213,13 +195,22 @@ def timestamp_instant(fields: str) -> str:
         f"THEN to_utc_timestamp(timestamp_micros({wall}), {f('zone_id')}) END"
     )
     special = f("special")
+    # DuckDB reads the infinities, but no usable time is infinite.
     special_instant = (
-        f"CASE WHEN endswith({special}, 'epoch') THEN timestamp_micros(0) "
-        f"WHEN {special} = 'infinity' THEN timestamp_micros({_PLUS_INFINITY}L) "
-        f"ELSE timestamp_micros({_MINUS_INFINITY}L) END"
+        f"CASE WHEN endswith({special}, 'epoch') THEN timestamp_micros(0) END"
     )
     return (
         f"(CASE WHEN NOT {f('matched')} THEN NULL "
         f"WHEN {special} <> '' THEN {special_instant} "
         f"WHEN {valid} THEN {instant} END)"
+    )
+
+
+def usable_instant(ref: str) -> str:
+    """SQL: the TIMESTAMP ``ref`` if it lies in the usable range of
+    :mod:`scamlens.cleaning.times`, else NULL."""
+    earliest, latest = epoch_micros(EARLIEST), epoch_micros(LATEST)
+    return (
+        f"(CASE WHEN {ref} BETWEEN timestamp_micros({earliest}L) "
+        f"AND timestamp_micros({latest}L) THEN {ref} END)"
     )
