@@ -240,3 +240,89 @@ def test_incremental_read_of_a_timestamptz_column(settings) -> None:
     finally:
         _drop(url, table)
         engine.dispose()
+
+
+UNUSABLE_TIME = {
+    "sqlite": ("DATETIME", "garbled"),
+    "mariadb": ("DATETIME", "0000-00-00 00:00:00"),
+    "postgresql": ("TIMESTAMPTZ", "infinity"),
+}
+
+
+@pytest.mark.parametrize(
+    "server",
+    [
+        "sqlite",
+        pytest.param("mariadb", marks=pytest.mark.services),
+        pytest.param("postgresql", marks=pytest.mark.services),
+    ],
+)
+def test_time_columns_no_driver_can_read(server, tmp_path, settings) -> None:
+    """A typed time column holding a value no driver turns into a ``datetime``
+    (PostgreSQL's infinity, MariaDB's zero date, garbled text in SQLite) gives a
+    quarantined bad value, not a failed read, and never becomes the high-water
+    mark of an incremental read."""
+    kind, unusable = UNUSABLE_TIME[server]
+    url = SERVERS.get(server, f"sqlite:///{tmp_path / 'platform.db'}")
+    table = f"scamlens_time_{uuid.uuid4().hex[:8]}"
+    engine = sa.create_engine(url)
+    times = ("initiated_at", "updated_at")
+    texts = ["outreach_id", "phone", "channel", "module", "region_code"]
+    ddl = ", ".join(
+        ["row_id INTEGER PRIMARY KEY"]
+        + [f"{n} {kind}" for n in times]
+        + [f"{n} VARCHAR(40)" for n in (*texts, "connected")]
+    )
+    names = ["row_id", *times, *texts, "connected"]
+    insert = sa.text(
+        f"INSERT INTO {table} ({', '.join(names)}) VALUES "
+        f"({', '.join(':' + n for n in names)})"
+    )
+
+    def row(n: int, initiated: str, updated: str) -> dict[str, object]:
+        return {
+            "row_id": n,
+            "initiated_at": initiated,
+            "updated_at": updated,
+            "outreach_id": f"x{n}",
+            "phone": f"1380013800{n}",
+            "channel": "voice",
+            "module": "warning",
+            "region_code": "330106",
+            "connected": "true",
+        }
+
+    day = "2026-12-01 08:00:00"
+    try:
+        with engine.begin() as con:
+            if server == "mariadb":
+                con.execute(sa.text("SET SESSION sql_mode = ''"))
+            con.execute(sa.text(f"CREATE TABLE {table} ({ddl})"))
+            con.execute(
+                insert,
+                [
+                    row(1, unusable, "2026-12-01 09:00:00"),
+                    row(2, day, unusable),
+                    row(3, day, "2026-12-01 08:30:00"),
+                ],
+            )
+        result = compute_metrics(DatabaseSource(url, table), ["day"], settings, AS_OF)
+        counts = result.counts.to_pylist()
+        assert [(r["day"].isoformat(), r["initiated"]) for r in counts] == [
+            ("2026-12-01", 1)
+        ]
+        assert result.report.as_dict()["quarantined"]["bad_value"] == 2
+        first = DatabaseSource(url, table)
+        assert sum(b.num_rows for b in first.batches(None)) == 3
+        position = first.next_position()
+        assert position is not None
+        high = datetime.fromisoformat(position.data["high"])
+        assert high.replace(tzinfo=None) == datetime(2026, 12, 1, 9)
+        with engine.begin() as con:
+            con.execute(insert, [row(4, day, "2026-12-01 10:00:00")])
+        later = DatabaseSource(url, table)
+        ids = {r["outreach_id"] for b in later.batches(position) for r in b.to_pylist()}
+        assert "x4" in ids and "x3" not in ids
+    finally:
+        _drop(url, table)
+        engine.dispose()

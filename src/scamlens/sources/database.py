@@ -10,6 +10,14 @@ one: platforms do not always stamp ``updated_at`` in insertion order). Each row
 carries its primary key (``_row_key``), so the warehouse recognises a row it has
 already stored and does not take it for a new version. Rows come in the order of the
 primary key (or rowid), so "read later" means the same thing on every database.
+
+Date and time columns are read as the database's own text (``CAST(... AS TEXT)``),
+like every other value: the DuckDB parse step decides what a time is, so a value no
+driver can turn into a Python ``datetime`` (PostgreSQL's ``infinity``, a garbled
+``DATETIME`` in SQLite, MySQL's zero date) becomes a quarantined ``bad_value``
+instead of failing the whole read. The high-water mark still compares times: text
+of the incremental column is parsed for it, and a value that is no usable time
+(:mod:`scamlens.cleaning.times`) never becomes the mark.
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ import logging
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import sqlalchemy as sa
@@ -30,7 +39,9 @@ from sqlalchemy.exc import (
     SQLAlchemyError,
 )
 
+from scamlens.cleaning.times import EARLIEST, LATEST
 from scamlens.errors import SourceError, SourceNotFound, SourceUnreachable, UsageError
+from scamlens.settings import TIMEZONE
 from scamlens.sources.base import Position, Source, check_columns, is_database_url
 from scamlens.sources.landing import to_text_batch
 
@@ -52,6 +63,24 @@ def _typed(mark: Any, column: sa.Column[Any]) -> Any:
             return mark
         return value.date() if type(column.type) is sa.Date else value
     return mark
+
+
+def _is_time(column: sa.Column[Any]) -> bool:
+    return isinstance(column.type, sa.DateTime | sa.Date | sa.Time)
+
+
+def _as_time(value: Any) -> datetime | None:
+    """A time column's text as an aware ``datetime`` for the high-water mark (naive
+    text is Asia/Shanghai time); None when it is no usable time."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=ZoneInfo(TIMEZONE))
+    return moment if EARLIEST <= moment <= LATEST else None
 
 
 def safe_url(url: str) -> str:
@@ -134,8 +163,15 @@ class DatabaseSource(Source):
         except SQLAlchemyError:
             return None
 
+    def _columns(self) -> list[Any]:
+        """Every column, date and time columns as the database's text."""
+        return [
+            sa.cast(c, sa.Text).label(c.name) if _is_time(c) else c
+            for c in self.table.c
+        ]
+
     def _query(self, position: Position | None) -> sa.Select[Any]:
-        query = sa.select(self.table)
+        query = sa.select(*self._columns())
         column = self.table.c.get(self.incremental_column)
         if self.incremental and column is None:
             raise SourceError(
@@ -148,7 +184,9 @@ class DatabaseSource(Source):
         order: list[Any] = list(self.table.primary_key.columns)
         if not order and self._rowid:
             order = [sa.literal_column("rowid")]
-            query = sa.select(self.table, sa.literal_column("rowid").label("_rowid"))
+            query = sa.select(
+                *self._columns(), sa.literal_column("rowid").label("_rowid")
+            )
         if not order and column is not None:
             order = [sa.case((column.is_(None), 0), else_=1), column]
         if self.incremental and position and position.data.get("high") is not None:
@@ -208,6 +246,15 @@ class DatabaseSource(Source):
 
     def _observe(self, value: Any) -> None:
         if value is None:
+            return
+        column = self.table.c.get(self.incremental_column)
+        if column is not None and _is_time(column):
+            moment = _as_time(value)
+            if moment is None:  # no usable time is ever the mark
+                return
+            high = None if self._high is None else _as_time(self._high)
+            if high is None or moment > high:
+                self._high = value
             return
         if self._high is None:
             self._high = value
