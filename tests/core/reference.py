@@ -7,6 +7,7 @@ It is slow and obvious on purpose.
 
 from __future__ import annotations
 
+import math
 import re
 from collections import defaultdict
 from dataclasses import dataclass
@@ -54,9 +55,10 @@ def _number(v: str | None) -> float | None:
     if t is None:
         return None
     try:
-        return float(t)
+        value = float(t)
     except ValueError:
         return None
+    return None if math.isnan(value) else value
 
 
 def _time(v: str | None) -> datetime | None:

@@ -217,7 +217,14 @@ def _spoil(rng: random.Random, row: dict, kind: int) -> None:
         row["updated_at"] = rng.choice(BAD_TIMES)
     elif kind == 14:
         row["initiated_at"] = rng.choice(
-            ["2025-03-04 24:00", "2025-3-4 8:5", "2025-03-04T08:00:00 UTC", "epoch"]
+            [
+                "2025-03-04 24:00",
+                "2025-3-4 8:5",
+                "2025-03-04T08:00:00 UTC",
+                "epoch",
+                "2025-03-04 08:00 CST",
+                "-infinity",
+            ]
         )
     elif kind == 15:
         row["talk_seconds"] = rng.choice(["1_0", "+-3", "nan", "inf", "1e2"])

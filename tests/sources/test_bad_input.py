@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import json
 import re
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -316,6 +318,49 @@ def test_unusable_native_times_are_bad_values(cli, tmp_path: Path) -> None:
         "n0": ("bad_value", "initiated_at"),
         "n1": ("bad_value", "updated_at"),
         "n2": ("bad_value", "initiated_at"),
+    }
+    assert days == {"2026-12-01": 1}
+
+
+def test_nan_is_no_number(cli, tmp_path: Path) -> None:
+    """NaN orders above every number in DuckDB and Spark: taken as a value, a NaN
+    talk time would read as an outlier and a NaN played time as "played to the
+    end". It is a bad value, in text and in a typed file alike."""
+    text = [
+        {**GOOD, "outreach_id": "t1", "talk_seconds": "NaN"},
+        {**GOOD, "outreach_id": "t2", "played_seconds": "nan", "fully_played": None},
+        {**GOOD, "outreach_id": "t3"},
+    ]
+    days, reasons = _metrics_by_day(cli, write_csv(text, tmp_path / "n.csv"), tmp_path)
+    assert reasons == {
+        "t1": ("bad_value", "talk_seconds"),
+        "t2": ("bad_value", "played_seconds"),
+    }
+    assert days == {"2026-12-01": 1}
+    nan = float("nan")
+    typed = pa.table(
+        {
+            "outreach_id": ["n1", "n2", "n3", "n4"],
+            "phone": ["13800138000"] * 4,
+            "channel": ["voice"] * 4,
+            "module": ["publicity"] * 4,
+            "region_code": ["330106"] * 4,
+            "initiated_at": pa.array(
+                [datetime(2026, 12, 1, 9, tzinfo=ZoneInfo("Asia/Shanghai"))] * 4,
+                pa.timestamp("us", tz="Asia/Shanghai"),
+            ),
+            "connected": pa.array([1, 1, 2, 1], pa.int8()),
+            "content_seconds": [30.0, 30.0, 30.0, 30.0],
+            "played_seconds": [nan, 10.0, 30.0, 30.0],
+            "age": [40.0, nan, 40.0, 40.0],
+        }
+    )
+    pq.write_table(typed, tmp_path / "n.parquet")
+    days, reasons = _metrics_by_day(cli, tmp_path / "n.parquet", tmp_path)
+    assert reasons == {
+        "n1": ("bad_value", "played_seconds"),
+        "n2": ("bad_value", "age"),
+        "n3": ("bad_value", "connected"),  # 2 is no bool; it is not missing
     }
     assert days == {"2026-12-01": 1}
 

@@ -117,6 +117,10 @@ def _is_numeric(sql_type: str) -> bool:
     return upper in _NUMERIC_TYPES or upper.startswith("DECIMAL")
 
 
+def _is_float(sql_type: str) -> bool:
+    return sql_type.upper() in ("FLOAT", "DOUBLE", "REAL")
+
+
 def _is_timestamp(sql_type: str) -> bool:
     return sql_type.upper().startswith("TIMESTAMP") or sql_type.upper() == "DATE"
 
@@ -201,6 +205,15 @@ def _number_expr(ref: str, sql_type: str) -> str:
     return f"TRY_CAST(trim({_as_text(ref, sql_type)}) AS DOUBLE)"
 
 
+def _nan_sql(value: str) -> str:
+    """Whether the DOUBLE ``value`` is NaN, which is no number: a bad value (DuckDB
+    orders NaN above every number, so it would pass for an outlier, or for "played
+    to the end"). The test looks through a one-element list on purpose: DuckDB
+    folds ``isnan(column)`` to false when the Parquet statistics, which pyarrow
+    writes without NaN, show finite bounds."""
+    return f"isnan([{value}][1])"
+
+
 def _timestamp_expr(ref: str, sql_type: str) -> str:
     # Usable instants only, and zone names the IANA database knows too
     # (scamlens.cleaning.times). DuckDB computes the repeated cast once.
@@ -248,16 +261,17 @@ def _value_expr(name: str, ref: str, sql_type: str) -> str:
 def can_be_bad(name: str, sql_type: str) -> bool:
     """Whether a present value of column ``name`` stored as ``sql_type`` may not parse.
 
-    A value that is natively a BOOLEAN or a number always parses into its typed
-    column; text, numbers standing for booleans, and timestamps (which may be
-    infinite or out of range, see :mod:`scamlens.cleaning.times`) may not.
+    A value that is natively a BOOLEAN, an integer or a decimal always parses into
+    its typed column; text, numbers standing for booleans, floating-point numbers
+    (NaN) and timestamps (infinite or out of range, see
+    :mod:`scamlens.cleaning.times`) may not.
     """
     kind = column(name).kind
     upper = sql_type.upper()
     if kind is Kind.BOOL:
         return upper != "BOOLEAN"
     if kind is Kind.NUMBER:
-        return not _is_numeric(sql_type)
+        return not _is_numeric(sql_type) or _is_float(sql_type)  # NaN
     if kind is Kind.TIMESTAMP:
         return True  # a native timestamp may lie outside the usable range
     return kind is not Kind.TEXT
@@ -352,9 +366,10 @@ def parsed_select(
             values.append(f"{_value_expr(col.name, name, sql_type)} AS {name}")
             values.append(f"{_region_present(name, sql_type)} AS {has}")
             carried.append(has)
-        elif col.kind is Kind.TIMESTAMP and not _is_text(sql_type):
-            # A native time outside the usable range parses to NULL: present, but
-            # a bad value (the raw column, not the parsed alias, is tested here).
+        elif not _is_text(sql_type) and can_be_bad(col.name, sql_type):
+            # A native value that parses to NULL (a time out of range, a number 2
+            # standing for a bool) is present, but a bad value: the raw column,
+            # not the parsed alias, is tested here.
             values.append(f"{_value_expr(col.name, name, sql_type)} AS {name}")
             values.append(f"{name} IS NOT NULL AS {has}")
             carried.append(has)
@@ -374,7 +389,10 @@ def parsed_select(
             presence.append(f"{name} IS NOT NULL AS {has}")
         present[col.name] = has
         if col.name not in _NOT_CHECKED and can_be_bad(col.name, sql_type):
-            bad_parts.append(f"WHEN {has} AND {name} IS NULL THEN {_literal(col.name)}")
+            bad = f"{has} AND {name} IS NULL"
+            if col.kind is Kind.NUMBER:
+                bad = f"({bad}) OR {_nan_sql(name)}"
+            bad_parts.append(f"WHEN {bad} THEN {_literal(col.name)}")
     if "citizen_key" in wanted:
         values.append(f"{citizen.value} AS citizen_key")
         values.append(f"{citizen.present} AS _has_citizen")

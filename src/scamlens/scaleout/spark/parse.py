@@ -236,6 +236,11 @@ def _verdict_columns(names: list[str]) -> list[str]:
         for name in names
         if name not in UNCHECKED
     ]
+    # NaN is no number (scamlens.cleaning.parse): a bad value of its column.
+    bad = [
+        (f"({c}) OR isnan({ident(n)})" if column(n).kind is Kind.NUMBER else c, n)
+        for c, n in bad
+    ]
     bad.append(("age < 0 OR age > 120", "age"))
     fully = (
         "coalesce(fully_played, CASE WHEN played_seconds IS NOT NULL AND "
