@@ -158,6 +158,28 @@ def test_missing_required_column(cli, tmp_path: Path) -> None:
     assert "`connected`" in line and "nocol.csv" in line
 
 
+def test_a_column_twice(cli, tmp_path: Path) -> None:
+    names = [*COLUMN_NAMES, "channel"]
+    source = tmp_path / "twice.csv"
+    with source.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(names)
+        writer.writerow([GOOD[c] or "" for c in COLUMN_NAMES] + ["sms"])
+    parquet = tmp_path / "twice.parquet"
+    pq.write_table(
+        pa.Table.from_arrays(
+            [pa.array([GOOD[c]], pa.string()) for c in names], names=names
+        ),
+        parquet,
+    )
+    for path in (source, parquet):
+        out = str(tmp_path / "o.csv")
+        result = cli("metrics", str(path), "--by", "day", "--out", out)
+        assert result.exit_code == 1
+        line = _one_error_line(result.stderr)
+        assert "column `channel` twice" in line and path.name in line
+
+
 def _semicolon_file(path: Path) -> Path:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle, delimiter=";")

@@ -35,7 +35,16 @@ class Position:
 
 
 def check_columns(where: str, columns: list[str]) -> None:
-    """Raise :class:`SchemaMismatch` when required contract columns are absent."""
+    """Raise :class:`SchemaMismatch` when required contract columns are absent, or
+    a column name appears twice (which of the two values would count?)."""
+    seen: dict[str, int] = {}
+    for position, name in enumerate(columns, 1):
+        if name in seen:
+            raise SchemaMismatch(
+                f"{where} has column `{name}` twice (columns {seen[name]} and "
+                f"{position}); keep one of them, or rename the other"
+            )
+        seen[name] = position
     present = set(columns)
     missing = [c for c in REQUIRED if c not in present]
     if "phone" not in present and "citizen_id" not in present:
