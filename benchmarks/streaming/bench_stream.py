@@ -239,6 +239,10 @@ def throughput(n: int, per_message: int, shape: str, extra: list[str]) -> None:
         f"{usage.ru_stime:.1f}), incl. start-up: {done / cpu:,.0f} records per "
         "CPU-second"
     )
+    print(
+        f"page faults: {usage.ru_minflt:,} minor, {usage.ru_majflt:,} major; "
+        f"peak RSS {usage.ru_maxrss / 1024:,.0f} MB"
+    )
     print(f"load average before: {load_before}; after: {_load()}")
 
 

@@ -58,6 +58,8 @@ def _decode(texts: list[str]) -> pa.Table:
         '{"outreach_id":"OR-1","age":null,"gender":null}',  # nulls, no spaces
         '{"outreach_id": "OR-1", "site": "Hangzhou"}',  # an extra column
         '{"outreach_id": "OR-1", "outreach_id": "OR-2"}',  # a repeated key
+        '{"outreach\\u005fid": "OR-1", "modul\\u0065": "sms"}',  # escaped keys
+        '{"outreach_id": "OR-1", "outreach\\u005fid": "OR-2"}',  # repeat, escaped
         '{"outreach_id": {"nested": [1, 2]}, "age": [3]}',  # objects and arrays
         '{"age": 1e-5, "talk_seconds": 1E400}',  # exponents, infinity
         '{"transcript": "he said \\"age\\": null to me"}',  # key-like text

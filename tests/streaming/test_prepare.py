@@ -9,7 +9,12 @@ from scamlens.cleaning.parse import parsed_select
 from scamlens.privacy.redact import Redactor
 from scamlens.sources.landing import LANDING_COLUMNS, create_landing, insert_batch
 from scamlens.streaming.decode import decode_json_messages, payload_texts
-from scamlens.streaming.prepare import Prepared, decoder_connection, prepare_records
+from scamlens.streaming.prepare import (
+    PREPARED_COLUMNS,
+    Prepared,
+    decoder_connection,
+    prepare_records,
+)
 from scamlens.warehouse import connect
 
 from .conftest import KEY, records_json
@@ -44,12 +49,14 @@ def test_prepared_landing_rows_equal_what_insert_batch_stores() -> None:
     assert "13800138000" not in str(prepared.landing.to_pylist())
 
     # The parsed values are the cleaning layer's reading of the stored rows, with the
-    # local day (a naive time is Shanghai time) and the lookup hashes added.
+    # local day (a naive time is Shanghai time) and the lookup hashes added; the
+    # transcript stays in the landing row only.
     types = {c: "BIGINT" if c == "_seq" else "VARCHAR" for c in LANDING_COLUMNS}
-    expected = con.sql(
-        f"SELECT * FROM ({parsed_select('landed', types)}) ORDER BY _seq"
-    ).to_arrow_table()
+    select = parsed_select("landed", types, columns=PREPARED_COLUMNS)
+    expected = con.sql(f"SELECT * FROM ({select}) ORDER BY _seq").to_arrow_table()
     parsed = prepared.parsed
+    assert "transcript" not in parsed.column_names
+    assert parsed.column_names[: expected.num_columns] == expected.column_names
     assert parsed.select(expected.column_names).to_pylist() == expected.to_pylist()
     days = [str(d) if d else None for d in parsed.column("_day").to_pylist()]
     assert days == ["2025-03-03"] * 4 + [None]

@@ -29,7 +29,12 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from scamlens.cleaning.parse import local_day_sql, parsed_select, quote
+from scamlens.cleaning.parse import (
+    PARSED_COLUMNS,
+    local_day_sql,
+    parsed_select,
+    quote,
+)
 from scamlens.privacy.redact import Redactor
 from scamlens.settings import TIMEZONE
 from scamlens.sources.landing import (
@@ -40,6 +45,7 @@ from scamlens.sources.landing import (
 )
 
 __all__ = [
+    "PREPARED_COLUMNS",
     "Prepared",
     "decoder_connection",
     "group_hash_sql",
@@ -50,7 +56,13 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _RAW = "_prepare_raw"
-_LANDED = "_prepare_landed"
+_LANDING_PREFIX = "_landing_"
+
+PREPARED_COLUMNS: tuple[str, ...] = tuple(
+    c for c in PARSED_COLUMNS if c != "transcript"
+)
+"""The parsed columns a prepared batch carries: the engine's verdicts never read the
+transcript (it stays in the landing row), so it is not copied a second time."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +147,29 @@ def _landing_sql(present: set[str], key: bytes) -> str:
     return f"SELECT {', '.join(select)} FROM {_RAW}"
 
 
+def _prepared_sql(present: set[str], key: bytes) -> str:
+    """One query giving the landing row (columns named ``_landing_<name>``) and the
+    parsed values of every record, in batch order.
+
+    The landing subquery is computed once per row (pseudonym included) and read by
+    both halves, which costs less than landing to Arrow and parsing that again.
+    Without ORDER BY: a projection of one registered table keeps its row order
+    (``preserve_insertion_order`` is on for the decoder connection).
+    """
+    types = {c: "BIGINT" if c == "_seq" else "VARCHAR" for c in LANDING_COLUMNS}
+    carried = {_LANDING_PREFIX + c: c for c in LANDING_COLUMNS}
+    parsed = parsed_select(
+        f"({_landing_sql(present, key)})",
+        types,
+        columns=PREPARED_COLUMNS,
+        passthrough=carried,
+    )
+    return (
+        f"SELECT *, {id_hash_sql()} AS _idh, {group_hash_sql()} AS _gh FROM ("
+        f"SELECT *, {local_day_sql('initiated_at')} AS _day FROM ({parsed}))"
+    )
+
+
 def prepare_records(
     con: duckdb.DuckDBPyConnection,
     records: pa.Table,
@@ -145,25 +180,16 @@ def prepare_records(
     """Landing rows and parsed values of ``records`` (a text batch), on ``con``
     (whose session time zone becomes the warehouse's: local days depend on it)."""
     con.execute(f"SET TimeZone = '{TIMEZONE}'")
+    con.execute("SET preserve_insertion_order = true")
     records = redact_free_text(records, redactor)
     present = set(records.column_names)
     records = records.append_column("_n", pa.array(range(records.num_rows), pa.int64()))
     con.register(_RAW, records)
     try:
-        landing = con.sql(
-            _landing_sql(present, key) + " ORDER BY _seq"
-        ).to_arrow_table()
+        both = con.sql(_prepared_sql(present, key)).to_arrow_table()
     finally:
         con.unregister(_RAW)
-    landing = landing.select(list(LANDING_COLUMNS))
-    types = {c: "BIGINT" if c == "_seq" else "VARCHAR" for c in LANDING_COLUMNS}
-    con.register(_LANDED, landing)
-    try:
-        parsed = con.sql(
-            f"SELECT *, {id_hash_sql()} AS _idh, {group_hash_sql()} AS _gh FROM ("
-            f"SELECT *, {local_day_sql('initiated_at')} AS _day FROM "
-            f"({parsed_select(_LANDED, types)})) ORDER BY _seq"
-        ).to_arrow_table()
-    finally:
-        con.unregister(_LANDED)
+    landing = both.select([_LANDING_PREFIX + c for c in LANDING_COLUMNS])
+    landing = landing.rename_columns(list(LANDING_COLUMNS))
+    parsed = both.drop_columns([_LANDING_PREFIX + c for c in LANDING_COLUMNS])
     return Prepared(landing, parsed)
