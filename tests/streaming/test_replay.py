@@ -72,3 +72,24 @@ def test_replay_publishes_the_file_in_order_at_the_asked_speed(
     assert ids == ["OR-0", "OR-1", None, "OR-late", "OR-2", "OR-3"]
     assert b"13800138000" not in bodies[2] and b"<phone:" in bodies[2]
     assert json.loads(bodies[0]) == json.loads(lines[0])
+
+
+@pytest.mark.parametrize("replay", [False, True])
+def test_an_unreachable_nats_server_is_one_line_not_a_hang(
+    tmp_path: Path, cli, replay: bool
+) -> None:
+    # Nothing listens on port 1: nats-py would retry such a first connection
+    # forever unless told otherwise.
+    path = tmp_path / "day.jsonl"
+    path.write_text(records_json(outreach_id="OR-1") + "\n", encoding="utf-8")
+    args = ["--replay", str(path)] if replay else ["--until-idle", "1"]
+    started = time.monotonic()
+    result = cli(
+        "stream", "--source", "nats://127.0.0.1:1", "--subject", "sltest.x", *args
+    )
+    assert time.monotonic() - started < 15
+    assert result.exit_code == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    errors = [x for x in result.stderr.splitlines() if x.startswith("error:")]
+    assert len(errors) == 1
+    assert errors[0].startswith("error: cannot connect to NATS at nats://127.0.0.1:1")

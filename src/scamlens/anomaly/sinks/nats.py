@@ -28,6 +28,12 @@ __all__ = ["NatsSink"]
 logger = logging.getLogger(__name__)
 
 
+async def _log_error(exc: Exception) -> None:
+    # nats-py's default callback logs every failed attempt with a traceback; the
+    # sink's caller logs the failure once with its retries.
+    logger.debug("nats client error: %s", exc)
+
+
 class NatsSink(AlertSink):
     """Publish alerts to ``subject`` on the NATS server(s) ``servers``.
 
@@ -68,6 +74,7 @@ class NatsSink(AlertSink):
                 connect_timeout=self.timeout,
                 allow_reconnect=True,
                 max_reconnect_attempts=3,
+                error_cb=_log_error,
             )
         return self._client
 

@@ -51,15 +51,35 @@ def default_stream_name(subject: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", name).upper()
 
 
+_CONNECT_SECONDS = 5
+
+
+async def _log_error(exc: Exception) -> None:
+    # nats-py's default callback logs every failed attempt with a traceback.
+    logger.debug("nats client error: %s", exc)
+
+
 async def connect_nats(url: str) -> Any:
-    """A nats-py connection that fails fast and never reconnects."""
+    """A nats-py connection that fails fast and never reconnects.
+
+    One retry of the first connection, then :class:`SourceUnreachable`:
+    ``max_reconnect_attempts=0`` would mean "retry forever" to nats-py's first
+    connection loop.
+    """
     try:
         return await nats.connect(
-            url, connect_timeout=5, allow_reconnect=False, max_reconnect_attempts=0
+            url,
+            connect_timeout=_CONNECT_SECONDS,
+            allow_reconnect=False,
+            max_reconnect_attempts=1,
+            reconnect_time_wait=0.5,
+            error_cb=_log_error,
         )
     except (OSError, nats.errors.NoServersError, TimeoutError) as exc:
+        reason = str(exc) or f"no answer within {_CONNECT_SECONDS} s"
         raise SourceUnreachable(
-            f"cannot connect to NATS at {url}: {exc}; check that the server runs"
+            f"cannot connect to NATS at {url}: {reason}; check that the server runs "
+            "and the address is right"
         ) from None
 
 
