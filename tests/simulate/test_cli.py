@@ -119,7 +119,8 @@ def test_simulate_mess_options(cli, tmp_path: Path) -> None:
     assert truth["counts"]["quarantined_total"] == 10
 
 
-def test_simulate_misuse_exits_2(cli, tmp_path: Path) -> None:
+def test_simulate_misuse_exits_2(cli, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
     cases = [
         ("simulate", "--days", "1"),
         ("simulate", "--out", str(tmp_path / "a.csv"), "--db", "sqlite:///x.db"),
@@ -127,6 +128,7 @@ def test_simulate_misuse_exits_2(cli, tmp_path: Path) -> None:
         ("simulate", "--out", str(tmp_path / "a.txt")),
         ("simulate", "--out", str(tmp_path / "a.csv"), "--mess", "nonsense=1"),
         ("simulate", "--db", "postgresql+psycopg://postgres@127.0.0.1/test"),
+        ("simulate", "--out", str(tmp_path / "a.csv"), "--truth", "a.csv"),
     ]
     for args in cases:
         result = cli(*args)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -22,6 +22,9 @@ START = SimConfig().period_start
         ({"mess": MessRates(bad_value=0.5)}, "mess rate `bad_value` is `0.5`"),
         ({"anomaly_day": 9}, "anomaly_day is `9`"),
         ({"regions": ("110101",)}, "region `110101` is not simulated"),
+        ({"start": date(9999, 12, 31), "days": 1}, "from `9999-12-31` goes outside"),
+        ({"start": date(1900, 1, 1)}, "from `1900-01-01` goes outside"),
+        ({"days": 10**8}, "`100000000` days from `2025-03-03` goes outside"),
     ],
 )
 def test_bad_configs_are_named(changes: dict, message: str) -> None:
@@ -86,3 +89,9 @@ def test_anomaly_outside_the_period_is_refused() -> None:
     )
     with pytest.raises(ConfigError, match="not a window inside"):
         Simulation(SimConfig(anomaly_specs=(spec,)))
+
+
+def test_the_last_dates_the_simulator_can_write_are_simulated() -> None:
+    config = SimConfig(start=date(9998, 12, 24), days=7, per_day=200, seed=5)
+    rows = sum(t.num_rows for t in generate(config))
+    assert rows >= 7 * 200

@@ -457,6 +457,30 @@ def test_jsonl_bad_lines_are_quarantined(cli, tmp_path: Path) -> None:
             2,
             "--as-of",
         ),
+        (
+            ["metrics", "{src}", "--by", "day", "--out", "o.csv", "--quarantine", "q"],
+            2,
+            "--quarantine `q` has extension",
+        ),
+        (
+            [
+                "metrics",
+                "{src}",
+                "--by",
+                "day",
+                "--out",
+                "o.csv",
+                "--quarantine",
+                "o.csv",
+            ],
+            2,
+            "--quarantine `o.csv` is the same file as --out",
+        ),
+        (
+            ["metrics", "{src}", "--by", "day", "--out", "{tmp}/sub/../good.csv"],
+            2,
+            "is the same file as SOURCE",
+        ),
     ],
 )
 def test_usage_and_source_errors(
@@ -465,6 +489,8 @@ def test_usage_and_source_errors(
     monkeypatch.chdir(tmp_path)
     src = write_csv([GOOD], tmp_path / "good.csv")
     args = [a.format(src=src, tmp=tmp_path) for a in args]
+    before = src.read_bytes()
     result = cli(*args)
     assert result.exit_code == code, result.stderr
     assert needle in _one_error_line(result.stderr)
+    assert src.read_bytes() == before  # the source is never written over

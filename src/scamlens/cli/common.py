@@ -57,6 +57,26 @@ def parse_as_of(text: str | None) -> datetime:
     return value
 
 
+def distinct_paths(named: dict[str, Path | str | None]) -> None:
+    """Refuse two options naming the same file (``--out`` over its own SOURCE, the
+    quarantine over the indicators): the second write would destroy the first file.
+
+    ``named`` maps an option's name to its path; ``None`` and database URLs are
+    skipped. Paths are compared as the files they reach (symlinks, ``..``).
+    """
+    seen: dict[Path, str] = {}
+    for option, value in named.items():
+        if value is None or (isinstance(value, str) and is_database_url(value)):
+            continue
+        resolved = Path(value).expanduser().resolve()
+        if resolved in seen:
+            raise UsageError(
+                f"{option} `{value}` is the same file as {seen[resolved]}; writing it "
+                "would destroy the other; choose another path"
+            )
+        seen[resolved] = option
+
+
 def source_from_args(
     source: str,
     settings: Settings,

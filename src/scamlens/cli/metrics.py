@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from scamlens.cli.common import (
+    distinct_paths,
     err_console,
     out_console,
     parse_as_of,
@@ -73,11 +74,13 @@ def metrics(
     """
     settings = ctx.settings
     dims = parse_dimensions(by)
-    if out.suffix.lower() not in FORMATS:
-        raise UsageError(
-            f"--out `{out}` has extension `{out.suffix}`; "
-            f"use one of {', '.join(FORMATS)}"
-        )
+    for option, path in (("--out", out), ("--quarantine", quarantine)):
+        if path is not None and path.suffix.lower() not in FORMATS:
+            raise UsageError(
+                f"{option} `{path}` has extension `{path.suffix}`; "
+                f"use one of {', '.join(FORMATS)}"
+            )
+    distinct_paths({"SOURCE": source, "--out": out, "--quarantine": quarantine})
     if live:
         if source is not None:
             raise UsageError("--live reads the warehouse; drop SOURCE")

@@ -27,6 +27,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from scamlens.cli.common import distinct_paths
 from scamlens.cli.context import Context
 from scamlens.errors import UsageError
 from scamlens.simulate import (
@@ -162,6 +163,7 @@ def simulate_command(
         raise UsageError("give exactly one of --out PATH or --db URL")
     if db_url is not None and fmt not in (None, "sqlite"):
         raise UsageError(f"--format `{fmt}` is for files; drop it when using --db")
+    distinct_paths({"--out": out, "--truth": truth_path})
     cleaning = obj.settings.cleaning
     if cleaning.disabled_rules:
         logger.warning(

@@ -10,6 +10,7 @@ publishes a file of records onto the subject at ``--speed`` × real time.
 from __future__ import annotations
 
 import logging
+import math
 import signal
 import threading
 from dataclasses import replace
@@ -255,6 +256,10 @@ def stream(
     too_late. Read the live day indicators with `scamlens metrics --live`.
     """
     settings = ctx.settings
+    _finite("--poll-seconds", poll_seconds, above_zero=True)
+    _finite("--until-idle", until_idle, above_zero=False)
+    _finite("--batch-seconds", batch_seconds, above_zero=True)
+    _finite("--speed", speed, above_zero=False)
     if replay is not None:
         if not source.startswith("nats://") or not subject:
             raise UsageError("--replay publishes to a nats:// --source and --subject")
@@ -298,6 +303,16 @@ def stream(
         f"({report.versions:,} versions, {report.late:,} too late, {report.repeats:,} "
         f"repeats), {report.alerts:,} alerts in {report.seconds:.1f} s"
     )
+
+
+def _finite(option: str, value: float | None, *, above_zero: bool) -> None:
+    """Refuse a seconds or speed option that is negative, zero where that means
+    nothing, or not a number (``nan`` would make the comparisons silently false)."""
+    if value is None:
+        return
+    low = "above 0" if above_zero else "0 or more"
+    if not math.isfinite(value) or value < 0 or (above_zero and value == 0):
+        raise UsageError(f"{option} is `{value}`; it must be a number {low}")
 
 
 def _consume(

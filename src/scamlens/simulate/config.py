@@ -151,6 +151,12 @@ class SimConfig:
         _positive("days", self.days)
         _positive("per_day", self.per_day)
         _positive("chunk_rows", self.chunk_rows)
+        if self.start < _FIRST_START or self.days > (_LAST_END - self.start).days:
+            raise ConfigError(
+                f"a simulation of `{self.days}` days from `{self.start}` goes outside "
+                f"the dates the simulator can write ({_FIRST_START} to {_LAST_END}, "
+                "leaving room for its messy times); choose another start or fewer days"
+            )
         if self.chunk_rows > 5_000_000:
             raise ConfigError(
                 f"chunk_rows is `{self.chunk_rows}`; it must be at most 5000000"
@@ -190,6 +196,12 @@ class SimConfig:
                 f"anomaly_day is `{self.anomaly_day}`; expected 0..{self.days - 1}"
             )
         return self
+
+
+# Messy records reach a few days around the period (future times, late updates), and
+# every time must stay inside the contract's usable instants (cleaning/times.py).
+_FIRST_START = date(1902, 1, 1)
+_LAST_END = date(9998, 12, 31)
 
 
 def _positive(name: str, value: int) -> None:
