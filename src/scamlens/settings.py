@@ -13,6 +13,7 @@ the config file, never from code.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import tomllib
 from collections.abc import Mapping
@@ -295,17 +296,40 @@ def load_settings(
     return settings
 
 
+# Numeric settings and the least value each accepts; ``strict`` excludes it.
+_LOWEST: tuple[tuple[str, float, bool], ...] = (
+    ("cleaning.daily_cap", 1, False),
+    ("cleaning.max_talk_seconds", 0, True),
+    ("engine.threads", 0, False),
+    ("engine.chunk_rows", 1, False),
+    ("language.llm_timeout_seconds", 0, True),
+    ("language.llm_concurrency", 1, False),
+    ("language.llm_max_retries", 0, False),
+    ("stream.allowed_lateness_seconds", 0, False),
+    ("stream.commit_every_records", 1, False),
+    ("stream.commit_every_seconds", 0, True),
+    ("stream.live_snapshot_seconds", 0, False),
+)
+
+
+def _value(settings: Settings, name: str) -> object:
+    value: object = settings
+    for part in name.split("."):
+        value = getattr(value, part)
+    return value
+
+
 def _validate(settings: Settings) -> None:
-    if settings.cleaning.daily_cap < 1:
-        raise ConfigError(
-            f"cleaning.daily_cap is `{settings.cleaning.daily_cap}`; "
-            "it must be 1 or more"
-        )
-    if settings.cleaning.max_talk_seconds <= 0:
-        raise ConfigError(
-            f"cleaning.max_talk_seconds is `{settings.cleaning.max_talk_seconds}`; "
-            "it must be above 0"
-        )
+    for name, lowest, strict in _LOWEST:
+        value = _value(settings, name)
+        assert isinstance(value, int | float)
+        too_low = value <= lowest if strict else value < lowest
+        if not math.isfinite(value) or too_low:
+            bound = f"above {lowest:g}" if strict else f"{lowest:g} or more"
+            raise ConfigError(
+                f"{name} is `{value}`; it must be a number {bound}; fix it in the "
+                "config file or environment"
+            )
     if settings.language.backend not in {"rules", "model", "llm"}:
         raise ConfigError(
             f"language.backend is `{settings.language.backend}`; "

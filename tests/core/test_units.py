@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import math
+import re
 import stat
 import subprocess
 import sys
@@ -129,6 +130,48 @@ def test_settings_come_from_file_then_environment(tmp_path: Path) -> None:
         active_rules(
             load_settings(env={"SCAMLENS_DISABLED_RULES": "bad_value"}).cleaning
         )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("SCAMLENS_THREADS", "-3", "engine.threads is `-3`; it must be a number 0"),
+        ("SCAMLENS_CHUNK_ROWS", "0", "engine.chunk_rows is `0`"),
+        # nan would reach the rule SQL as `talk_seconds > nan`
+        ("SCAMLENS_MAX_TALK_SECONDS", "nan", "max_talk_seconds is `nan`"),
+        ("SCAMLENS_MAX_TALK_SECONDS", "0", "it must be a number above 0"),
+        ("SCAMLENS_COMMIT_SECONDS", "inf", "commit_every_seconds is `inf`"),
+        ("SCAMLENS_LLM_CONCURRENCY", "0", "llm_concurrency is `0`"),
+        ("SCAMLENS_ALLOWED_LATENESS", "-1", "allowed_lateness_seconds is `-1`"),
+    ],
+)
+def test_numeric_settings_out_of_range_are_named(
+    variable: str, value: str, message: str
+) -> None:
+    with pytest.raises(ConfigError, match=re.escape(message)):
+        load_settings(env={variable: value})
+
+
+def test_memory_limit_is_read_by_duckdb_or_named(cli, tmp_path: Path) -> None:
+    source = tmp_path / "s.csv"
+    made = cli("simulate", "--out", str(source), "--days", "1", "--per-day", "50")
+    assert made.exit_code == 0, made.stderr
+    args = ("metrics", str(source), "--by", "day", "--out", str(tmp_path / "o.csv"))
+    ok = cli(*args, env={"SCAMLENS_MEMORY_LIMIT": "80%"})
+    assert ok.exit_code == 0, ok.stderr
+    bad = cli(*args, env={"SCAMLENS_MEMORY_LIMIT": "lots"})
+    assert bad.exit_code == 1
+    assert (
+        bad.stderr.strip()
+        .splitlines()[-1]
+        .startswith(
+            "error: engine.memory_limit is `lots`, which DuckDB does not read as a size"
+        )
+    )
+    tiny = cli(*args, env={"SCAMLENS_MEMORY_LIMIT": "1KB"})
+    assert tiny.exit_code == 1
+    assert "Traceback" not in tiny.stderr and "internal error" not in tiny.stderr
+    assert "error: DuckDB ran out of memory" in tiny.stderr
 
 
 def test_every_setting_is_declared_with_an_environment_variable() -> None:

@@ -158,6 +158,15 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             raise
         logger.debug("internal error", exc_info=True)
+        if _out_of_memory(exc):
+            first = str(exc).splitlines()[0]
+            click.echo(
+                f"error: DuckDB ran out of memory ({first}); raise "
+                "engine.memory_limit (SCAMLENS_MEMORY_LIMIT) or free memory, then "
+                "rerun",
+                err=True,
+            )
+            sys.exit(1)
         click.echo(
             f"internal error: {type(exc).__name__}: {exc}; "
             "rerun with --debug for the traceback and report it",
@@ -165,3 +174,11 @@ def main(argv: list[str] | None = None) -> None:
         )
         sys.exit(1)
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """DuckDB's out-of-memory error (told by its type, so duckdb is not imported
+    here: most commands start without it)."""
+    kind = type(exc)
+    module = kind.__module__.lstrip("_")  # the class lives in `_duckdb`
+    return kind.__name__ == "OutOfMemoryException" and module.startswith("duckdb")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from scamlens.errors import WarehouseError, WarehouseLocked
+from scamlens.errors import ConfigError, WarehouseError, WarehouseLocked
 from scamlens.settings import TIMEZONE, EngineSettings
 
 __all__ = ["connect"]
@@ -40,7 +40,15 @@ def connect(
             "processes using it or pass another --warehouse"
         ) from None
     con.execute(f"SET TimeZone = '{TIMEZONE}'")
-    con.execute(f"SET memory_limit = '{engine.memory_limit}'")
+    try:
+        con.execute("SET memory_limit = ?", [engine.memory_limit])
+    except duckdb.Error as exc:
+        con.close()
+        raise ConfigError(
+            f"engine.memory_limit is `{engine.memory_limit}`, which DuckDB does not "
+            f"read as a size ({str(exc).splitlines()[0]}); use e.g. 1500MB, 4GB or "
+            "80% (SCAMLENS_MEMORY_LIMIT)"
+        ) from None
     con.execute("SET preserve_insertion_order = false")
     # Local files are read through the OS page cache; DuckDB's own copy of every
     # file read would only add fresh memory, which is costly on virtual machines.
