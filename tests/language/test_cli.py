@@ -56,6 +56,19 @@ def test_classify_unknown_column_is_a_one_line_error(cli, tmp_path: Path) -> Non
     assert result.stderr.strip().startswith("error: text column `text`")
 
 
+def test_writing_over_the_input_is_refused(cli, tmp_path: Path) -> None:
+    src = _write(tmp_path / "in.csv", [{"id": "1", "transcript": "我已经被骗了"}])
+    before = src.read_bytes()
+    for args in (
+        ("classify", str(src), "--text-column", "transcript", "--out", str(src)),
+        ("label", str(src), "--out", str(tmp_path / "x" / ".." / "in.csv")),
+    ):
+        result = cli(*args)
+        assert result.exit_code == 2, result.stderr
+        assert "is the same file as INPUT" in result.stderr.strip().splitlines()[-1]
+    assert src.read_bytes() == before
+
+
 def test_eval_classify_prints_report_and_binary_mapping(cli) -> None:
     result = cli(
         "eval",

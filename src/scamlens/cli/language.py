@@ -74,9 +74,11 @@ def classify_command(
     Writes the input rows in order with fraud_type, confidence, script_id, evidence
     (a JSON list of matched spans) and language_note added.
     """
+    from scamlens.cli.common import distinct_paths
     from scamlens.language import classify_table, get_backend
     from scamlens.language.io import read_table, write_table
 
+    distinct_paths({"INPUT": input_path, "--out": out_path})
     settings = language_settings(ctx, backend)
     table = read_table(input_path)
     engine = get_backend(settings)
@@ -121,9 +123,11 @@ def label_command(
     Adds label_backend, label_intent, label_confidence and label_evidence. Citizens
     being defrauded right now become victim_now alerts in the warehouse.
     """
+    from scamlens.cli.common import distinct_paths
     from scamlens.language import label_flags
     from scamlens.language.io import read_table, require_column, write_table
 
+    distinct_paths({"INPUT": input_path, "--out": out_path})
     settings = language_settings(ctx, backend)
     table = read_table(input_path)
     require_column(table, transcript_column, "transcript")

@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING
 
 import click
 
-from scamlens.cli.common import err_console, out_console, parse_as_of, report_table
+from scamlens.cli.common import (
+    distinct_paths,
+    err_console,
+    out_console,
+    parse_as_of,
+    report_table,
+)
 from scamlens.cli.context import Context
 from scamlens.errors import UsageError
 from scamlens.indicators import parse_dimensions
@@ -116,6 +122,7 @@ def metrics(
     _check_out(out)
     if quarantine is not None:
         _check_out(quarantine, "--quarantine")
+    distinct_paths({"SOURCE": source, "--out": out, "--quarantine": quarantine})
     cutoff = parse_as_of(as_of)
     session = _session(master, conf)
     from scamlens.scaleout.spark.pipeline import spark_metrics
