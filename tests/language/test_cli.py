@@ -173,6 +173,10 @@ def test_scripts_import_export_history_diff(cli, tmp_path: Path) -> None:
     assert "新刷单暗语" in diff.stdout
     listing = cli("scripts", "list", "--type", "romance")
     assert "RO-001" in listing.stdout and "OB-001" not in listing.stdout
+    unknown = cli("scripts", "list", "--type", "planet")
+    assert unknown.exit_code == 2 and "--type `planet` is no fraud type" in (
+        unknown.stderr
+    )
     missing = cli("scripts", "diff", "1", "9")
     assert missing.exit_code == 1 and "version `9`" in missing.stderr
 

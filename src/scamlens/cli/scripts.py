@@ -99,6 +99,13 @@ def scripts_list(
     ctx: click.Context, version: int | None, fraud_type: str | None
 ) -> None:
     """The scripts of a library version."""
+    from scamlens.language.taxonomy import CODES
+
+    if fraud_type is not None and fraud_type not in CODES:
+        raise UsageError(
+            f"--type `{fraud_type}` is no fraud type; expected one of "
+            f"{', '.join(CODES)}"
+        )
     library = _library_for(ctx, version)
     table = Table(title=f"library v{library.version}")
     table.add_column("id", no_wrap=True)
