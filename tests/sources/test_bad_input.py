@@ -458,6 +458,19 @@ def test_jsonl_bad_lines_are_quarantined(cli, tmp_path: Path) -> None:
             "--as-of",
         ),
         (
+            # SQLAlchemy's default MySQL driver (MySQLdb) is not installed
+            ["metrics", "mysql://root@127.0.0.1/test", "--table", "t", "--by", "day"]
+            + ["--out", "o.csv"],
+            2,
+            "asks for a database driver that is not installed",
+        ),
+        (
+            ["metrics", "sqlite:///{src}", "--table", "t", "--by", "day"]
+            + ["--out", "o.csv"],
+            1,
+            "file is not a database",
+        ),
+        (
             ["metrics", "{src}", "--by", "day", "--out", "o.csv", "--quarantine", "q"],
             2,
             "--quarantine `q` has extension",

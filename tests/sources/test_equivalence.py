@@ -175,6 +175,10 @@ def test_database_servers_equal_csv(server, rows, settings, expected) -> None:
     try:
         source = DatabaseSource(url, table, incremental=False)
         assert _results(source, settings) == expected
+        # The same table named with its schema (MariaDB: the database).
+        schema = {"mariadb": "test", "postgresql": "public"}[server]
+        qualified = DatabaseSource(url, f"{schema}.{table}", incremental=False)
+        assert _results(qualified, settings) == expected
     finally:
         _drop(url, table)
 

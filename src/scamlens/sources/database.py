@@ -121,6 +121,12 @@ class DatabaseSource(Source):
                 f"`{safe_url(url)}` is not a usable database URL ({exc}); expected "
                 "e.g. sqlite:///platform.db or postgresql+psycopg://user@host/db"
             ) from None
+        except ImportError as exc:
+            raise UsageError(
+                f"`{safe_url(url)}` asks for a database driver that is not installed "
+                f"({exc}); name an installed one: mysql+pymysql://, "
+                "postgresql+psycopg:// or sqlite:///"
+            ) from None
         self.table = self._reflect()
         self._rowid = (
             self.engine.dialect.name == "sqlite" and not self.table.primary_key.columns
@@ -137,13 +143,28 @@ class DatabaseSource(Source):
                 f"cannot connect to {safe_url(self.url)}: {first}; check that the "
                 "server runs and the URL is right"
             ) from None
-        try:
-            return sa.Table(self.table_name, sa.MetaData(), autoload_with=self.engine)
-        except NoSuchTableError:
-            raise SourceNotFound(
-                f"table `{self.table_name}` does not exist in {safe_url(self.url)}; "
-                "pass the right --table"
-            ) from None
+        # A dotted name is a table of that name, else `schema.table`.
+        names: list[tuple[str, str | None]] = [(self.table_name, None)]
+        if "." in self.table_name:
+            schema, _, name = self.table_name.partition(".")
+            names.append((name, schema))
+        for name, schema in names:
+            try:
+                return sa.Table(
+                    name, sa.MetaData(), schema=schema, autoload_with=self.engine
+                )
+            except NoSuchTableError:
+                continue
+            except SQLAlchemyError as exc:
+                first = str(exc.orig if hasattr(exc, "orig") else exc).splitlines()[0]
+                raise SourceError(
+                    f"cannot read table `{self.table_name}` in {safe_url(self.url)}: "
+                    f"{first}; check that the URL names the platform database"
+                ) from None
+        raise SourceNotFound(
+            f"table `{self.table_name}` does not exist in {safe_url(self.url)}; "
+            "pass the right --table (a name, or schema.name)"
+        )
 
     @property
     def key(self) -> str:
