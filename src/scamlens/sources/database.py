@@ -146,8 +146,8 @@ class DatabaseSource(Source):
         # A dotted name is a table of that name, else `schema.table`.
         names: list[tuple[str, str | None]] = [(self.table_name, None)]
         if "." in self.table_name:
-            schema, _, name = self.table_name.partition(".")
-            names.append((name, schema))
+            owner, _, bare = self.table_name.partition(".")
+            names.append((bare, owner))
         for name, schema in names:
             try:
                 return sa.Table(
