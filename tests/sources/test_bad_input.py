@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import gzip
 import json
 import re
 from datetime import datetime
@@ -265,6 +266,36 @@ def test_truncated_parquet(cli, tmp_path: Path) -> None:
     result = cli("metrics", str(cut), "--by", "day", "--out", str(tmp_path / "o.csv"))
     assert result.exit_code == 1
     assert "truncated" in _one_error_line(result.stderr)
+
+
+def test_gzipped_csv_reads_like_the_plain_file(cli, tmp_path: Path) -> None:
+    rows = [dict(GOOD, outreach_id=f"OR-{i}", phone=f"138{i:08d}") for i in range(3000)]
+    plain = write_csv(rows, tmp_path / "r.csv")
+    packed = tmp_path / "r.csv.gz"
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    outs = []
+    for source in (plain, packed):
+        out = tmp_path / f"{source.name}.out.csv"
+        result = cli("metrics", str(source), "--by", "day", "--out", str(out))
+        assert result.exit_code == 0, result.stderr
+        outs.append(out.read_text(encoding="utf-8"))
+    assert outs[0] == outs[1] and ",3000," in outs[0]
+
+    # Cut inside the header's sample, and far beyond it.
+    data = packed.read_bytes()
+    for size in (len(data) // 20, len(data) // 2):
+        cut = tmp_path / f"cut{size}.csv.gz"
+        cut.write_bytes(data[:size])
+        result = cli(
+            "metrics", str(cut), "--by", "day", "--out", str(tmp_path / "x.csv")
+        )
+        assert result.exit_code == 1
+        assert "check that the file is complete" in _one_error_line(result.stderr)
+    fake = tmp_path / "fake.csv.gz"
+    fake.write_bytes(plain.read_bytes())
+    result = cli("metrics", str(fake), "--by", "day", "--out", str(tmp_path / "y.csv"))
+    assert result.exit_code == 1
+    assert "Not a gzipped file" in _one_error_line(result.stderr)
 
 
 UNUSABLE_TIMES = {

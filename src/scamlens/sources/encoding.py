@@ -3,18 +3,21 @@
 Files exported in China are often GB18030 (or its subsets GBK and GB2312) rather
 than UTF-8. A sample from the start of the file decides: UTF-8 (with or without a
 byte-order mark) when it decodes, otherwise charset-normalizer's best guess, with the
-GB family widened to GB18030. ``--encoding`` overrides the guess.
+GB family widened to GB18030. ``--encoding`` overrides the guess. A ``.gz`` file is
+sampled after decompression.
 """
 
 from __future__ import annotations
 
 import codecs
+import gzip
 import logging
 from pathlib import Path
+from typing import BinaryIO
 
 from scamlens.errors import SourceError
 
-__all__ = ["detect_delimiter", "detect_encoding", "normalise_encoding"]
+__all__ = ["detect_delimiter", "detect_encoding", "normalise_encoding", "open_bytes"]
 
 logger = logging.getLogger(__name__)
 
@@ -35,10 +38,23 @@ def normalise_encoding(name: str) -> str:
     return "gb18030" if canonical in _GB_FAMILY else canonical
 
 
+def open_bytes(path: Path) -> BinaryIO:
+    """``path`` opened for reading bytes, decompressed when it ends in ``.gz``."""
+    if path.name.lower().endswith(".gz"):
+        return gzip.open(path, "rb")
+    return path.open("rb")
+
+
 def detect_encoding(path: Path) -> str:
-    """Guess the encoding of ``path`` from its first bytes."""
-    with path.open("rb") as handle:
-        sample = handle.read(_SAMPLE_BYTES)
+    """Guess the encoding of ``path`` from its first bytes (after decompression)."""
+    try:
+        with open_bytes(path) as handle:
+            sample = handle.read(_SAMPLE_BYTES)
+    except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
+        raise SourceError(
+            f"cannot read `{path}`: {exc}; check that the file is complete and, "
+            "for .gz, really gzip-compressed"
+        ) from None
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
     decoder = codecs.getincrementaldecoder("utf-8")()

@@ -13,6 +13,7 @@ place with DuckDB, and the warehouse ingests it batch by batch as text.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import os
@@ -32,6 +33,7 @@ from scamlens.sources.encoding import (
     detect_delimiter,
     detect_encoding,
     normalise_encoding,
+    open_bytes,
 )
 from scamlens.sources.landing import citizen_key_sql, to_text_batch
 
@@ -119,7 +121,9 @@ class CsvSource(FileSource):
         if self.encoding is None:
             self.encoding = detect_encoding(self.path)
         try:
-            with self.path.open(encoding=self.encoding, newline="") as handle:
+            with io.TextIOWrapper(
+                open_bytes(self.path), encoding=self.encoding, newline=""
+            ) as handle:
                 line = handle.readline()
         except UnicodeDecodeError:
             raise SourceError(
@@ -175,6 +179,12 @@ class CsvSource(FileSource):
             raise SourceError(
                 f"cannot read `{self.path}` as {self.encoding} CSV: {first}; check "
                 "--encoding and --delimiter"
+            ) from None
+        except OSError as exc:  # a truncated or damaged .gz, an I/O error
+            first = str(exc).splitlines()[0]
+            raise SourceError(
+                f"cannot read `{self.path}`: {first}; check that the file is "
+                "complete; nothing of it was stored or counted"
             ) from None
         if rejected:
             yield self._malformed(rejected)
