@@ -298,6 +298,38 @@ def test_gzipped_csv_reads_like_the_plain_file(cli, tmp_path: Path) -> None:
     assert "Not a gzipped file" in _one_error_line(result.stderr)
 
 
+@pytest.mark.parametrize("indent", [None, 2])
+def test_a_json_array_file_is_named_not_one_malformed_record(
+    cli, tmp_path: Path, indent: int | None
+) -> None:
+    path = tmp_path / "dump.json"
+    path.write_text(json.dumps([GOOD, GOOD], indent=indent), encoding="utf-8")
+    result = cli("metrics", str(path), "--by", "day", "--out", str(tmp_path / "o.csv"))
+    assert result.exit_code == 1
+    assert "holds a JSON array, not JSON Lines" in _one_error_line(result.stderr)
+
+
+def test_a_first_line_that_is_an_array_of_no_records_is_one_malformed_record(
+    cli, tmp_path: Path
+) -> None:
+    path = tmp_path / "r.jsonl"
+    path.write_text("[1, 2]\n" + json.dumps(GOOD) + "\n", encoding="utf-8")
+    out, quarantine = tmp_path / "o.csv", tmp_path / "q.csv"
+    result = cli(
+        "metrics",
+        str(path),
+        "--by",
+        "day",
+        "--out",
+        str(out),
+        "--quarantine",
+        str(quarantine),
+    )
+    assert result.exit_code == 0, result.stderr
+    assert [r["reason"] for r in read_csv(quarantine)] == ["malformed_record"]
+    assert [r["initiated"] for r in read_csv(out)] == ["1"]
+
+
 UNUSABLE_TIMES = {
     "infinity": "not an instant",
     "-infinity": "not an instant; counted on no day, it once crashed the CSV writer",

@@ -230,10 +230,20 @@ class JsonLinesSource(FileSource):
                 try:
                     first = json.loads(line)
                 except json.JSONDecodeError:
+                    if not line.lstrip().startswith("["):
+                        raise SourceError(
+                            f"the first line of `{self.path}` is not JSON; a JSON "
+                            "Lines file has one JSON object per line"
+                        ) from None
+                    first = [{}]  # a pretty-printed array opens here
+                if isinstance(first, list) and any(isinstance(e, dict) for e in first):
+                    # One JSON array of records (an API dump): read line by line,
+                    # it would be a single malformed record.
                     raise SourceError(
-                        f"the first line of `{self.path}` is not JSON; a JSON Lines "
-                        "file has one JSON object per line"
-                    ) from None
+                        f"`{self.path}` holds a JSON array, not JSON Lines (one "
+                        "object per line); convert it first, e.g. "
+                        f"`jq -c '.[]' {self.path} > records.jsonl`"
+                    )
                 if isinstance(first, dict):
                     check_columns(f"file `{self.path}`", list(first))
                 return
