@@ -13,7 +13,7 @@ import codecs
 import gzip
 import logging
 from pathlib import Path
-from typing import BinaryIO
+from typing import IO, cast
 
 from scamlens.errors import SourceError
 
@@ -38,10 +38,10 @@ def normalise_encoding(name: str) -> str:
     return "gb18030" if canonical in _GB_FAMILY else canonical
 
 
-def open_bytes(path: Path) -> BinaryIO:
+def open_bytes(path: Path) -> IO[bytes]:
     """``path`` opened for reading bytes, decompressed when it ends in ``.gz``."""
     if path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rb")
+        return cast(IO[bytes], gzip.open(path, "rb"))
     return path.open("rb")
 
 
