@@ -521,6 +521,12 @@ def test_jsonl_bad_lines_are_quarantined(cli, tmp_path: Path) -> None:
             "--as-of",
         ),
         (
+            # a file where a folder must be made: the environment, not a bug
+            ["simulate", "--out", "{src}/x.csv", "--days", "1", "--per-day", "10"],
+            1,
+            "File exists: `",
+        ),
+        (
             # SQLAlchemy's default MySQL driver (MySQLdb) is not installed
             ["metrics", "mysql://root@127.0.0.1/test", "--table", "t", "--by", "day"]
             + ["--out", "o.csv"],

@@ -158,6 +158,16 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             raise
         logger.debug("internal error", exc_info=True)
+        if isinstance(exc, OSError) and exc.filename:
+            # A path that is a file where a folder is needed, a full disk, no
+            # permission: the environment, not a bug.
+            what = exc.strerror or type(exc).__name__
+            click.echo(
+                f"error: {what}: `{exc.filename}`; check the path, its folder and "
+                "the permissions, then rerun",
+                err=True,
+            )
+            sys.exit(1)
         if _out_of_memory(exc):
             first = str(exc).splitlines()[0]
             click.echo(
