@@ -184,7 +184,7 @@ class CsvSource(FileSource):
             first = str(exc).splitlines()[0]
             raise SourceError(
                 f"cannot read `{self.path}`: {first}; check that the file is "
-                "complete; nothing of it was stored or counted"
+                "complete and readable"
             ) from None
         if rejected:
             yield self._malformed(rejected)

@@ -140,10 +140,33 @@ class FolderSource(StreamSource):
             self._chunks = _skipping(
                 _rechunked(source.batches(None), max_records), skip
             )
-            self._next = next(self._chunks, None)
             logger.info("reading file %s (skipping %d committed records)", path, skip)
+            self._advance()  # may find the file broken before its first record
             return True
         return False
+
+    def _advance(self) -> None:
+        """Read the next chunk of the current file into ``_next``.
+
+        A file that breaks part-way (a truncated ``.gz``, an I/O error) ends there:
+        the records read before it are kept, the file is recorded as read with its
+        error, and the stream goes on with the next file, as for a file that cannot
+        be read at all.
+        """
+        assert self._chunks is not None and self._current is not None
+        try:
+            self._next = next(self._chunks, None)
+        except SourceError as exc:
+            logger.error(
+                "file %s broke after %d records, which are kept; the rest is "
+                "skipped: %s",
+                self._current["name"],
+                self._rows,
+                exc,
+            )
+            self._done.append(dict(self._current, error=str(exc), rows=self._rows))
+            self._current, self._rows, self._chunks, self._next = None, 0, None, None
+            self._last_scan = 0.0
 
     def poll(self, max_records: int, max_seconds: float) -> Pulled | None:
         if self._chunks is None:
@@ -157,11 +180,10 @@ class FolderSource(StreamSource):
             if self._chunks is None:  # an unreadable file: commit that it was seen
                 return Pulled(records=None, position=self._position(), items=0)
         chunk = self._next
-        assert self._chunks is not None
-        self._next = next(self._chunks, None)
         if chunk is not None:
             self._rows += chunk.num_rows
-        if self._next is None:
+        self._advance()
+        if self._next is None and self._chunks is not None:
             assert self._current is not None
             self._done.append(dict(self._current))
             self._current, self._rows, self._chunks = None, 0, None
