@@ -8,7 +8,9 @@ committed once. A file counts as landed once it has not changed for
 ``settle_seconds``; names starting with ``.`` or ``_``, temporary suffixes and the
 simulator's ``.truth.json`` files are ignored. A file that cannot be read at all
 (empty, no header, missing contract columns) is logged and recorded as read with its
-error, so it does not stop the stream; rename it to read it again after a fix.
+error, so it does not stop the stream; rename it to read it again after a fix. A file
+that breaks part-way (a truncated ``.gz``) keeps the records read before the break
+and is recorded the same way, with how many records were kept.
 """
 
 from __future__ import annotations
