@@ -86,12 +86,10 @@ def _one_error_line(stderr: str) -> str:
     return errors[0]
 
 
-def test_every_bad_row_kind_is_quarantined_with_its_reason(cli, tmp_path: Path) -> None:
-    planted = bad_rows()
-    source = write_csv([GOOD] + [row for _, row in planted], tmp_path / "bad.csv")
-    with source.open("a", encoding="utf-8") as handle:
-        handle.write("x1,L9,13800138000,voice,warning\n")  # too few fields
-    out, quarantine = tmp_path / "out.csv", tmp_path / "q.csv"
+def _by_day(cli, source: Path, tmp_path: Path, quarantine_suffix: str = ".csv"):
+    """``metrics SOURCE --by day`` with a quarantine file, as of 2026-12-03 (the
+    test rows' times are before it): the run, the output and the quarantine paths."""
+    out, quarantine = tmp_path / "out.csv", tmp_path / f"q{quarantine_suffix}"
     result = cli(
         "metrics",
         str(source),
@@ -105,6 +103,15 @@ def test_every_bad_row_kind_is_quarantined_with_its_reason(cli, tmp_path: Path) 
         "2026-12-03",
     )
     assert result.exit_code == 0, result.stderr
+    return result, out, quarantine
+
+
+def test_every_bad_row_kind_is_quarantined_with_its_reason(cli, tmp_path: Path) -> None:
+    planted = bad_rows()
+    source = write_csv([GOOD] + [row for _, row in planted], tmp_path / "bad.csv")
+    with source.open("a", encoding="utf-8") as handle:
+        handle.write("x1,L9,13800138000,voice,warning\n")  # too few fields
+    result, out, quarantine = _by_day(cli, source, tmp_path)
     rows = read_csv(quarantine)
     expected = {f"b{i}": reason for i, (reason, _) in enumerate(planted[:13], 1)}
     expected.update({f"b{100 + k}": "runaway_dialing" for k in (20, 21)})
@@ -314,18 +321,7 @@ def test_a_first_line_that_is_an_array_of_no_records_is_one_malformed_record(
 ) -> None:
     path = tmp_path / "r.jsonl"
     path.write_text("[1, 2]\n" + json.dumps(GOOD) + "\n", encoding="utf-8")
-    out, quarantine = tmp_path / "o.csv", tmp_path / "q.csv"
-    result = cli(
-        "metrics",
-        str(path),
-        "--by",
-        "day",
-        "--out",
-        str(out),
-        "--quarantine",
-        str(quarantine),
-    )
-    assert result.exit_code == 0, result.stderr
+    _, out, quarantine = _by_day(cli, path, tmp_path)
     assert [r["reason"] for r in read_csv(quarantine)] == ["malformed_record"]
     assert [r["initiated"] for r in read_csv(out)] == ["1"]
 
@@ -347,20 +343,7 @@ USABLE_TIMES = {
 
 
 def _metrics_by_day(cli, source: Path, tmp_path: Path) -> tuple[dict, dict]:
-    out, quarantine = tmp_path / "out.csv", tmp_path / "q.csv"
-    result = cli(
-        "metrics",
-        str(source),
-        "--by",
-        "day",
-        "--out",
-        str(out),
-        "--quarantine",
-        str(quarantine),
-        "--as-of",
-        "2026-12-03",
-    )
-    assert result.exit_code == 0, result.stderr
+    _, out, quarantine = _by_day(cli, source, tmp_path)
     days = {r["day"]: int(r["initiated"]) for r in read_csv(out)}
     reasons = {
         r["outreach_id"]: (r["reason"], r["detail"]) for r in read_csv(quarantine)
@@ -459,18 +442,7 @@ def test_jsonl_bad_lines_are_quarantined(cli, tmp_path: Path) -> None:
         json.dumps({**GOOD, "outreach_id": "g2", "age": 33}),
     ]
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    out, quarantine = tmp_path / "o.csv", tmp_path / "q.json"
-    result = cli(
-        "metrics",
-        str(source),
-        "--by",
-        "day",
-        "--out",
-        str(out),
-        "--quarantine",
-        str(quarantine),
-    )
-    assert result.exit_code == 0, result.stderr
+    _, out, quarantine = _by_day(cli, source, tmp_path, quarantine_suffix=".json")
     reasons = [r["reason"] for r in json.loads(quarantine.read_text())]
     assert reasons == ["malformed_record", "malformed_record"]
     assert read_csv(out)[0]["initiated"] == "2"
