@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 
 import nats
+import nats.js.errors
 import pytest
 
 from .conftest import records_json
@@ -93,3 +94,44 @@ def test_an_unreachable_nats_server_is_one_line_not_a_hang(
     errors = [x for x in result.stderr.splitlines() if x.startswith("error:")]
     assert len(errors) == 1
     assert errors[0].startswith("error: cannot connect to NATS at nats://127.0.0.1:1")
+
+
+async def _drop_streams_of(subject: str) -> None:
+    """Delete the stream a test made for ``subject``, if the server made one."""
+    nc = await nats.connect(URL)
+    js = nc.jetstream()
+    try:
+        name = await js.find_stream_name_by_subject(subject)
+        await js.delete_stream(name)
+    except (nats.js.errors.NotFoundError, nats.js.errors.BadRequestError):
+        pass
+    finally:
+        await nc.close()
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (
+            ["--subject", "sl test"],
+            "JetStream refused subject `sl test`: invalid subject",
+        ),
+        (
+            ["--subject", "sltest.badname", "--stream", "bad name!"],
+            "or stream `bad name!`",
+        ),
+        (
+            ["--subject", "sltest.baddurable", "--durable", "a.b"],
+            "JetStream refused durable consumer `a.b`",
+        ),
+    ],
+)
+def test_names_jetstream_refuses_are_usage_errors(
+    tmp_path: Path, cli, args: list[str], needle: str
+) -> None:
+    result = cli("stream", "--source", URL, *args, "--until-idle", "1")
+    asyncio.run(_drop_streams_of(args[1]))
+    assert result.exit_code == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    errors = [x for x in result.stderr.splitlines() if x.startswith("error:")]
+    assert len(errors) == 1 and needle in errors[0], result.stderr

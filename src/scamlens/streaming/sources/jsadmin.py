@@ -17,7 +17,7 @@ from typing import Any
 
 import nats
 from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
-from nats.js.errors import NotFoundError
+from nats.js.errors import APIError, NotFoundError
 
 from scamlens.errors import SourceUnreachable, UsageError
 
@@ -83,8 +83,29 @@ async def connect_nats(url: str) -> Any:
         ) from None
 
 
+_NAMING = (
+    "a subject is dot-separated tokens without spaces; stream and durable names "
+    "have no spaces, dots, `*` or `>`"
+)
+
+
+def _refused(exc: Exception, what: str) -> UsageError:
+    """A one-line error for a name or setting the server (or client) refuses."""
+    detail = getattr(exc, "description", None) or str(exc)
+    return UsageError(f"JetStream refused {what}: {detail}; {_NAMING}")
+
+
 async def ensure_stream(js: Any, subject: str, stream: str | None) -> str:
     """The stream capturing ``subject``; created (file storage) if there is none."""
+    try:
+        return await _ensure_stream(js, subject, stream)
+    except (APIError, ValueError) as exc:
+        # ValueError: nats-py checks names before sending them
+        named = f"subject `{subject}`" + (f" or stream `{stream}`" if stream else "")
+        raise _refused(exc, named) from None
+
+
+async def _ensure_stream(js: Any, subject: str, stream: str | None) -> str:
     try:
         found = await js.find_stream_name_by_subject(subject)
     except NotFoundError:
@@ -115,7 +136,10 @@ async def prepare_consumer(
     try:
         js = nc.jetstream()
         name = await ensure_stream(js, subject, stream)
-        await _ensure_consumer(js, name, subject, durable, ack, committed)
+        try:
+            await _ensure_consumer(js, name, subject, durable, ack, committed)
+        except (APIError, ValueError) as exc:
+            raise _refused(exc, f"durable consumer `{durable}`") from None
         info = await js.stream_info(name)
         return ConsumerSetup(name, int(info.state.first_seq), int(info.state.last_seq))
     finally:
