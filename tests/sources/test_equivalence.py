@@ -330,3 +330,52 @@ def test_time_columns_no_driver_can_read(server, tmp_path, settings) -> None:
     finally:
         _drop(url, table)
         engine.dispose()
+
+
+def _read_ids(url: str, table: str, position) -> tuple[list[str], object]:
+    source = DatabaseSource(url, table)
+    ids = [r["outreach_id"] for b in source.batches(position) for r in b.to_pylist()]
+    return ids, source.next_position()
+
+
+@pytest.mark.parametrize(
+    "server",
+    ["sqlite", pytest.param("postgresql", marks=pytest.mark.services)],
+)
+def test_a_recreated_table_is_read_whole_again(server, tmp_path, caplog) -> None:
+    """A platform table recreated with older rows (fewer rows, earlier updated_at)
+    would be skipped below the old marks without a word; it is read whole."""
+    url = (
+        f"sqlite:///{tmp_path / 'platform.db'}"
+        if server == "sqlite"
+        else SERVERS["postgresql"]
+    )
+    table = f"scamlens_rw_{uuid.uuid4().hex[:8]}"
+    base = messy_rows(1, seed=5)[0]
+
+    def rows(prefix: str, n: int, year: int) -> list[dict[str, str | None]]:
+        return [
+            dict(
+                base, outreach_id=f"{prefix}{i}", updated_at=f"{year}-01-01 0{i % 9}:00"
+            )
+            for i in range(n)
+        ]
+
+    try:
+        _fill_table(url, table, rows("old", 30, 2026))
+        ids, position = _read_ids(url, table, None)
+        assert len(ids) == 30
+        # Nothing new: nothing is read again but the rows at the mark.
+        again, position = _read_ids(url, table, position)
+        assert len(again) < 30
+        assert position.data["row_high"] == 30  # the counter never moves back
+        _fill_table(url, table, rows("new", 12, 2025))  # dropped and recreated
+        with caplog.at_level("WARNING"):
+            ids, position = _read_ids(url, table, position)
+        assert sorted(ids) == sorted(f"new{i}" for i in range(12))
+        assert "looks recreated or restored" in caplog.text
+        caplog.clear()
+        later, _ = _read_ids(url, table, position)
+        assert len(later) < 12 and "looks recreated" not in caplog.text
+    finally:
+        _drop(url, table)

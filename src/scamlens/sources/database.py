@@ -210,7 +210,12 @@ class DatabaseSource(Source):
             )
         if not order and column is not None:
             order = [sa.case((column.is_(None), 0), else_=1), column]
-        if self.incremental and position and position.data.get("high") is not None:
+        if (
+            self.incremental
+            and position
+            and position.data.get("high") is not None
+            and not self._rewound(position)
+        ):
             self._previous = position.data["high"]
             self._previous_row = position.data.get("row_high")
             assert column is not None
@@ -221,6 +226,62 @@ class DatabaseSource(Source):
                 conditions.append(counter > self._previous_row)
             query = query.where(sa.or_(*conditions))
         return query.order_by(*order) if order else query
+
+    def _rewound(self, position: Position) -> bool:
+        """Whether the table ends before where the last read ended: recreated,
+        truncated or restored from an older copy. Reading from the old mark would
+        then skip every row below it without a word, so the table is read whole
+        again (a re-read version identical to the stored one is not stored twice).
+
+        Told by the row counter (integer key or rowid) and, for a time or number
+        column, by its greatest value; text columns are not compared (their order
+        depends on the database's collation).
+        """
+        column = self.table.c.get(self.incremental_column)
+        counter = self._row_counter()
+        last_row = position.data.get("row_high")
+        mark = position.data["high"]
+        checks: list[Any] = []
+        if counter is not None and last_row is not None:
+            checks.append(sa.func.max(counter).label("top_row"))
+        if column is not None and _is_time(column):
+            checks.append(sa.cast(sa.func.max(column), sa.Text).label("top"))
+        elif column is not None and isinstance(column.type, sa.Integer | sa.Numeric):
+            checks.append(sa.func.max(column).label("top"))
+        if not checks:
+            return False
+        try:
+            with self.engine.connect() as con:
+                found = con.execute(sa.select(*checks).select_from(self.table)).one()
+        except SQLAlchemyError:
+            return False  # the read itself will report what is wrong
+        top_row = getattr(found, "top_row", last_row)
+        top = getattr(found, "top", mark)
+        reasons = []
+        if last_row is not None and (top_row is None or top_row < last_row):
+            reasons.append(
+                f"its last row is {top_row}, the last read ended at {last_row}"
+            )
+        if column is not None and _is_time(column):
+            top_time, mark_time = _as_time(top), _as_time(mark)
+            behind = top is None or (
+                top_time is not None and mark_time is not None and top_time < mark_time
+            )
+        else:
+            behind = top is None or _less(top, mark)
+        if behind:
+            reasons.append(
+                f"its greatest {self.incremental_column} is {top}, the last read "
+                f"reached {mark}"
+            )
+        if reasons:
+            logger.warning(
+                "table %s looks recreated or restored (%s); reading it whole again, "
+                "identical versions are not stored twice",
+                self.table_name,
+                "; ".join(reasons),
+            )
+        return bool(reasons)
 
     def _row_counter(self) -> Any:
         """A column that grows with every insert: an integer primary key or rowid."""
@@ -291,7 +352,17 @@ class DatabaseSource(Source):
         high = self._high if self._high is not None else self._previous
         if high is not None and not isinstance(high, str | int | float):
             high = str(high)
-        row_high = self._row_high if self._row_high is not None else self._previous_row
+        # The rows read this time may all lie below the last counter (re-read for
+        # their updated_at): the counter never moves back.
+        rows = [r for r in (self._row_high, self._previous_row) if r is not None]
+        row_high = max(rows) if rows else None
         return Position(
             {"high": high, "column": self.incremental_column, "row_high": row_high}
         )
+
+
+def _less(value: Any, mark: Any) -> bool:
+    try:
+        return bool(value < mark)
+    except TypeError:  # mixed types in one column (SQLite allows it)
+        return str(value) < str(mark)
