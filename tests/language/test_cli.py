@@ -128,6 +128,12 @@ def test_label_fills_flags_and_raises_alert(
                 "confirmed_accurate": "true",
                 "reported_defrauded": "false",
             },
+            {
+                "outreach_id": "d",
+                "transcript": "对，刚才确实有人打电话",
+                "confirmed_accurate": "",
+                "reported_defrauded": "",
+            },
         ],
     )
     out = tmp_path / "labelled.csv"
@@ -136,8 +142,17 @@ def test_label_fills_flags_and_raises_alert(
     assert "1 victim_now alert" in result.stdout
     with out.open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    assert [r["reported_defrauded"] for r in rows] == ["true", "false", "false"]
-    assert [r["label_backend"] for r in rows] == ["rules", "rules", ""]
+    assert [r["reported_defrauded"] for r in rows] == [
+        "true",
+        "false",
+        "false",
+        "false",
+    ]
+    assert [r["label_backend"] for r in rows] == ["rules", "rules", "", "rules"]
+    # Confidences are written as the rules make them, not as float sums
+    # (0.55 + 0.1 * 3 was written 0.8500000000000001).
+    assert rows[3]["label_confidence"] == "0.85"
+    assert all(len(r["label_confidence"]) <= 4 for r in rows), rows
     con = duckdb.connect(str(data_dir / "warehouse.duckdb"))
     assert con.execute(
         "SELECT count(*) FROM alerts WHERE kind='victim_now'"

@@ -162,7 +162,7 @@ class DialogueRules:
             intent,
             confirmed,
             defrauded,
-            confidence,
+            round(confidence, 2),  # sums of tenths: 0.85, not 0.8500000000000001
             tuple(dict.fromkeys(sig.evidence)),
             fraud_type,
             "rules",
