@@ -266,8 +266,9 @@ def load_settings(
         config = settings.data_dir / "scamlens.toml"
     if config is not None:
         if not config.is_file():
+            state = "is a folder" if config.is_dir() else "does not exist"
             raise ConfigError(
-                f"config file `{config}` does not exist; create it or drop --config"
+                f"config file `{config}` {state}; name a TOML file or drop --config"
             )
         try:
             table = tomllib.loads(config.read_text(encoding="utf-8"))

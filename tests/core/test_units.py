@@ -174,6 +174,28 @@ def test_memory_limit_is_read_by_duckdb_or_named(cli, tmp_path: Path) -> None:
     assert "error: DuckDB ran out of memory" in tiny.stderr
 
 
+def test_a_warehouse_path_that_is_no_warehouse_is_named(cli, tmp_path: Path) -> None:
+    data = tmp_path / "records.csv"
+    data.write_text("outreach_id\nx\n", encoding="utf-8")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    cases = {
+        str(data): "is not a DuckDB database",
+        str(folder): "is a folder; name a file",
+    }
+    for path, needle in cases.items():
+        result = cli("--warehouse", path, "export", "--day", "2025-03-03")
+        assert result.exit_code == 1
+        assert needle in result.stderr.strip().splitlines()[-1], result.stderr
+    assert data.read_text(encoding="utf-8") == "outreach_id\nx\n"
+    out = str(tmp_path / "o.csv")
+    config = cli(
+        "--config", str(folder), "metrics", str(data), "--by", "day", "--out", out
+    )
+    assert config.exit_code == 1
+    assert "is a folder; name a TOML file" in config.stderr
+
+
 def test_every_setting_is_declared_with_an_environment_variable() -> None:
     _check_declared()
     assert len({s.env for s in SETTINGS}) == len(SETTINGS)

@@ -29,15 +29,20 @@ def connect(
     engine = engine or EngineSettings()
     target = ":memory:" if path is None else str(path)
     if path is not None:
+        _check_file(Path(path))
         Path(path).parent.mkdir(parents=True, exist_ok=True)
     try:
         con = duckdb.connect(target, read_only=read_only)
     except duckdb.Error as exc:
         first = str(exc).splitlines()[0]
-        kind = WarehouseLocked if "lock" in first.lower() else WarehouseError
-        raise kind(
-            f"cannot open warehouse `{target}`: {first}; close other scamlens "
-            "processes using it or pass another --warehouse"
+        locked = "lock" in first.lower()
+        raise (WarehouseLocked if locked else WarehouseError)(
+            f"cannot open warehouse `{target}`: {first}; "
+            + (
+                "close other scamlens processes using it or pass another --warehouse"
+                if locked
+                else "pass another --warehouse"
+            )
         ) from None
     con.execute(f"SET TimeZone = '{TIMEZONE}'")
     try:
@@ -59,3 +64,25 @@ def connect(
         con.execute(f"SET temp_directory = '{Path(path).with_suffix('.tmp')}'")
     logger.debug("opened warehouse %s", target)
     return con
+
+
+_MAGIC = b"DUCK"  # bytes 8..11 of every DuckDB database file
+
+
+def _check_file(path: Path) -> None:
+    """Refuse a path that holds something other than a DuckDB database: DuckDB's
+    own errors for that ("Cannot launch in-memory database in read-only mode" for
+    a CSV file) do not say what is wrong."""
+    if path.is_dir():
+        raise WarehouseError(
+            f"warehouse `{path}` is a folder; name a file, e.g. {path}/warehouse.duckdb"
+        )
+    if not path.is_file() or path.stat().st_size == 0:
+        return
+    with path.open("rb") as handle:
+        head = handle.read(12)
+    if head[8:12] != _MAGIC:
+        raise WarehouseError(
+            f"warehouse `{path}` is not a DuckDB database (a data file?); pass the "
+            "warehouse file, or a new path to create one"
+        )
