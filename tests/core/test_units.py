@@ -271,3 +271,18 @@ def test_help_lists_every_command_with_its_own_summary_and_imports_none() -> Non
     assert "stream" in done.stdout and "metrics" in done.stdout
     loaded = set(done.stdout.strip().splitlines()[-1].split(","))
     assert loaded == {"scamlens.cli.app", "scamlens.cli.context"}
+
+
+def test_an_excel_file_too_long_for_excel_is_refused_before_writing(
+    tmp_path: Path,
+) -> None:
+    from scamlens.reports.writers import EXCEL_MAX_ROWS, write_table
+
+    path = tmp_path / "big.xlsx"
+    fits = pa.table({"n": pa.array(range(3))})
+    write_table(fits, path)
+    assert path.stat().st_size > 0
+    too_long = pa.table({"n": pa.array(np.zeros(EXCEL_MAX_ROWS + 1, np.int8))})
+    with pytest.raises(UsageError, match="Excel holds at most 1,048,575"):
+        write_table(too_long, tmp_path / "huge.xlsx")
+    assert not (tmp_path / "huge.xlsx").exists()

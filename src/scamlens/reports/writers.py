@@ -28,6 +28,7 @@ __all__ = ["FORMATS", "write_indicators", "write_table"]
 logger = logging.getLogger(__name__)
 
 FORMATS = (".csv", ".parquet", ".xlsx", ".json")
+EXCEL_MAX_ROWS = 1_048_575  # a worksheet has 1,048,576 rows, one of them the header
 _RATE_NAMES = {r.name for r in RATIOS}
 
 
@@ -68,8 +69,16 @@ def _write_xlsx(
 ) -> None:
     from openpyxl import Workbook
 
+    everything = {"indicators": table, **(sheets or {})}
+    for title, data in everything.items():
+        if data.num_rows > EXCEL_MAX_ROWS:
+            raise UsageError(
+                f"cannot write `{path}`: sheet `{title}` has {data.num_rows:,} rows "
+                f"and Excel holds at most {EXCEL_MAX_ROWS:,} under its header; "
+                "write .csv or .parquet instead, or a coarser breakdown"
+            )
     book = Workbook(write_only=True)
-    for title, data in {"indicators": table, **(sheets or {})}.items():
+    for title, data in everything.items():
         sheet = book.create_sheet(title[:31])
         sheet.append(data.column_names)
         for row in data.to_pylist():
