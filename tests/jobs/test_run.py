@@ -154,3 +154,23 @@ def test_export_day_without_data(first_run, cli) -> None:
     result = cli("export", "--day", "2020-01-01")
     assert result.exit_code == 1
     assert "no clean attempts on `2020-01-01`" in result.stderr
+
+
+def test_another_pseudonymisation_key_is_refused(first_run, settings, cli) -> None:
+    """Citizen keys made with another key would split every citizen in two."""
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    before = con.execute("SELECT count(*) FROM record_versions").fetchall()
+    con.close()
+    other = {"SCAMLENS_HMAC_KEY": "another-key-0123456789abcdef"}
+    for args in (
+        ("run",),
+        ("stream", "--source", str(settings.data_dir), "--until-idle", "0"),
+    ):
+        result = cli(*args, env=other)
+        assert result.exit_code == 1, result.stderr
+        assert "filled with another pseudonymisation key" in result.stderr
+    con = duckdb.connect(str(settings.warehouse_path), read_only=True)
+    assert con.execute("SELECT count(*) FROM record_versions").fetchall() == before
+    con.close()
+    # The right key still works.
+    assert cli("run").exit_code == 0

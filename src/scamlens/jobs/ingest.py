@@ -22,6 +22,7 @@ from scamlens.privacy.redact import Redactor
 from scamlens.sources import Position, Source, create_landing, insert_batch
 from scamlens.sources.files import FileSource
 from scamlens.sources.landing import LANDING_COLUMNS, STORED_CONTRACT
+from scamlens.warehouse.keycheck import check_key
 from scamlens.warehouse.schema import ensure_schema
 
 __all__ = ["IngestResult", "ingest"]
@@ -74,6 +75,7 @@ def ingest(
     started = datetime.now(UTC)
     con.execute("BEGIN TRANSACTION")
     try:
+        check_key(con, key)
         result = _ingest_in_transaction(
             con, source, key, position, started, progress, labeller
         )

@@ -52,6 +52,7 @@ from scamlens.streaming.tables import (
     save_state,
 )
 from scamlens.warehouse.alerts import ALERT_SCHEMA, ensure_alerts_table
+from scamlens.warehouse.keycheck import check_key
 
 __all__ = ["BatchResult", "MicroBatch", "StreamEngine"]
 
@@ -144,6 +145,7 @@ class StreamEngine:
         return result
 
     def _prepare(self) -> None:
+        check_key(self.con, self.key)
         ensure_stream_schema(self.con)
         ensure_alerts_table(self.con)
         ensure_window_tables(self.con, self.config.specs)

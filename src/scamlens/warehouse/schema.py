@@ -1,6 +1,8 @@
 """Tables of the warehouse and how they are created.
 
 =================  ==========================================================
+meta               schema version; check value of the pseudonymisation key
+                   (``warehouse/keycheck.py``)
 record_versions    every version of every record ever read, as text, in read
                    order (``_seq``); phone numbers only as pseudonyms
 source_positions   how far each source has been read (JSON), per source key
