@@ -57,6 +57,18 @@ def parse_as_of(text: str | None) -> datetime:
     return value
 
 
+def check_output_format(path: Path | None, option: str = "--out") -> None:
+    """Refuse an output file whose extension names no format the writers know,
+    before any work is done."""
+    from scamlens.reports.writers import FORMATS
+
+    if path is not None and path.suffix.lower() not in FORMATS:
+        raise UsageError(
+            f"{option} `{path}` has extension `{path.suffix}`; "
+            f"use one of {', '.join(FORMATS)}"
+        )
+
+
 def distinct_paths(named: dict[str, Path | str | None]) -> None:
     """Refuse two options naming the same file (``--out`` over its own SOURCE, the
     quarantine over the indicators): the second write would destroy the first file.

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import click
 
 from scamlens.cli.common import (
+    check_output_format,
     distinct_paths,
     err_console,
     out_console,
@@ -22,7 +23,7 @@ from scamlens.cli.context import Context
 from scamlens.errors import UsageError
 from scamlens.indicators import parse_dimensions
 from scamlens.jobs.metrics import compute_metrics
-from scamlens.reports.writers import FORMATS, write_indicators, write_table
+from scamlens.reports.writers import write_indicators, write_table
 from scamlens.settings import TIMEZONE
 
 __all__ = ["COMMANDS", "metrics"]
@@ -74,12 +75,8 @@ def metrics(
     """
     settings = ctx.settings
     dims = parse_dimensions(by)
-    for option, path in (("--out", out), ("--quarantine", quarantine)):
-        if path is not None and path.suffix.lower() not in FORMATS:
-            raise UsageError(
-                f"{option} `{path}` has extension `{path.suffix}`; "
-                f"use one of {', '.join(FORMATS)}"
-            )
+    check_output_format(out)
+    check_output_format(quarantine, "--quarantine")
     distinct_paths({"SOURCE": source, "--out": out, "--quarantine": quarantine})
     if live:
         if source is not None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import click
 
 from scamlens.cli.common import (
+    check_output_format,
     distinct_paths,
     err_console,
     out_console,
@@ -25,7 +26,7 @@ from scamlens.cli.common import (
 from scamlens.cli.context import Context
 from scamlens.errors import UsageError
 from scamlens.indicators import parse_dimensions
-from scamlens.reports.writers import FORMATS, write_indicators, write_table
+from scamlens.reports.writers import write_indicators, write_table
 from scamlens.scaleout import require_spark
 
 if TYPE_CHECKING:
@@ -46,14 +47,6 @@ def _conf(pairs: tuple[str, ...]) -> dict[str, str]:
             )
         conf[key.strip()] = value.strip()
     return conf
-
-
-def _check_out(out: Path, option: str = "--out") -> None:
-    if out.suffix.lower() not in FORMATS:
-        raise UsageError(
-            f"{option} `{out}` has extension `{out.suffix}`; use one of "
-            f"{', '.join(FORMATS)}"
-        )
 
 
 def _session(master: str, conf: tuple[str, ...]) -> SparkSession:
@@ -119,9 +112,8 @@ def metrics(
     """
     settings = ctx.settings
     dims = parse_dimensions(by)
-    _check_out(out)
-    if quarantine is not None:
-        _check_out(quarantine, "--quarantine")
+    check_output_format(out)
+    check_output_format(quarantine, "--quarantine")
     distinct_paths({"SOURCE": source, "--out": out, "--quarantine": quarantine})
     cutoff = parse_as_of(as_of)
     session = _session(master, conf)
@@ -223,7 +215,7 @@ def stream(
     """
     settings = ctx.settings
     dims = parse_dimensions(by)
-    _check_out(out)
+    check_output_format(out)
     if not folder.is_dir():
         raise UsageError(
             f"--folder `{folder}` is not a folder; create it or fix the path"

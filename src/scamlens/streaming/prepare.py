@@ -189,7 +189,7 @@ def prepare_records(
         both = con.sql(_prepared_sql(present, key)).to_arrow_table()
     finally:
         con.unregister(_RAW)
-    landing = both.select([_LANDING_PREFIX + c for c in LANDING_COLUMNS])
-    landing = landing.rename_columns(list(LANDING_COLUMNS))
-    parsed = both.drop_columns([_LANDING_PREFIX + c for c in LANDING_COLUMNS])
+    carried = [_LANDING_PREFIX + c for c in LANDING_COLUMNS]
+    landing = both.select(carried).rename_columns(list(LANDING_COLUMNS))
+    parsed = both.drop_columns(carried)
     return Prepared(landing, parsed)

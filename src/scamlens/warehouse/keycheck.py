@@ -16,6 +16,7 @@ import logging
 import duckdb
 
 from scamlens.errors import ConfigError
+from scamlens.warehouse.schema import META_DDL
 
 __all__ = ["check_key", "key_check_value"]
 
@@ -35,9 +36,7 @@ def check_key(con: duckdb.DuckDBPyConnection, key: bytes) -> None:
 
     Runs inside the caller's transaction: a refused key leaves nothing behind.
     """
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)"
-    )
+    con.execute(META_DDL)
     found = con.execute("SELECT value FROM meta WHERE key = ?", [_NAME]).fetchall()
     mine = key_check_value(key)
     if not found:

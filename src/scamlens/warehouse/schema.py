@@ -29,7 +29,7 @@ from scamlens.cleaning.parse import quote
 from scamlens.sources.landing import LANDING_COLUMNS
 from scamlens.warehouse.alerts import ensure_alerts_table
 
-__all__ = ["SCHEMA_VERSION", "ensure_schema"]
+__all__ = ["META_DDL", "SCHEMA_VERSION", "ensure_schema"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,8 +43,11 @@ def _landing_columns() -> str:
     )
 
 
+META_DDL = "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)"
+"""Schema version and the pseudonymisation key's check value (``keycheck.py``)."""
+
 _DDL = (
-    "CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR)",
+    META_DDL,
     f"CREATE TABLE IF NOT EXISTS record_versions ({_landing_columns()}, "
     "_ingest_id BIGINT, _content_hash VARCHAR)",
     "CREATE TABLE IF NOT EXISTS source_positions (source_key VARCHAR PRIMARY KEY, "
